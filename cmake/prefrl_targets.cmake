@@ -1,0 +1,43 @@
+# Settings for prefrl's own targets (tests, examples, benchmarks). Nothing here reaches
+# consumers of prefrl::prefrl.
+
+# Our targets compile as standard C++20 (-std=c++20, not gnu++20).
+set(CMAKE_CXX_EXTENSIONS OFF)
+
+# ccache when present: the template-heavy test suite rebuilds much faster.
+find_program(PREFRL_CCACHE ccache)
+if(PREFRL_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
+    set(CMAKE_CXX_COMPILER_LAUNCHER ${PREFRL_CCACHE})
+endif()
+
+set(PREFRL_WARNINGS "-Wall;-Wextra;-Wpedantic" CACHE STRING "Warning flags for prefrl's own targets")
+option(PREFRL_WERROR "Treat warnings as errors in prefrl's own targets" OFF)
+option(PREFRL_NATIVE "Compile prefrl's examples and benchmarks with -march=native" OFF)
+option(PREFRL_OPENMP "Use OpenMP (row-parallel kernels) in prefrl's own targets when found" ON)
+set(PREFRL_SANITIZE "" CACHE STRING "Sanitizers for prefrl's own targets, e.g. address,undefined")
+
+if(PREFRL_OPENMP)
+    find_package(OpenMP COMPONENTS CXX)
+endif()
+
+# prefrl_configure_target(<target> [NATIVE]): warnings, sanitizers, OpenMP, and -march=native
+# when NATIVE is given and PREFRL_NATIVE is on.
+function(prefrl_configure_target target)
+    cmake_parse_arguments(ARG "NATIVE" "" "" ${ARGN})
+    target_link_libraries(${target} PRIVATE prefrl::prefrl)
+    target_compile_options(${target} PRIVATE ${PREFRL_WARNINGS})
+    if(PREFRL_WERROR)
+        target_compile_options(${target} PRIVATE -Werror)
+    endif()
+    if(ARG_NATIVE AND PREFRL_NATIVE)
+        # g++ 12 raises false -Wmaybe-uninitialized inside its own avx512fintrin.h with Eigen.
+        target_compile_options(${target} PRIVATE -march=native -Wno-maybe-uninitialized)
+    endif()
+    if(PREFRL_SANITIZE)
+        target_compile_options(${target} PRIVATE -fsanitize=${PREFRL_SANITIZE} -fno-sanitize-recover=all -fno-omit-frame-pointer)
+        target_link_options(${target} PRIVATE -fsanitize=${PREFRL_SANITIZE})
+    endif()
+    if(PREFRL_OPENMP AND OpenMP_CXX_FOUND)
+        target_link_libraries(${target} PRIVATE OpenMP::OpenMP_CXX)
+    endif()
+endfunction()

@@ -1,0 +1,11 @@
+#ifndef PREFRL_PREFRL_HPP
+#define PREFRL_PREFRL_HPP
+
+/// \file
+/// Umbrella header: includes every area's facade.
+
+#include "prefrl/core.hpp"
+#include "prefrl/interop.hpp"
+#include "prefrl/kernel.hpp"
+
+#endif  // PREFRL_PREFRL_HPP
