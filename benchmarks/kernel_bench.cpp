@@ -151,7 +151,7 @@ void thread_args(benchmark::internal::Benchmark* b) {
 #if defined(_OPENMP)
     b->Arg(2);
 #endif
-    b->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(0.5);
+    b->Unit(benchmark::kMillisecond)->UseRealTime();
 }
 
 }  // namespace

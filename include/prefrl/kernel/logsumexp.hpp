@@ -27,8 +27,8 @@ vector<typename Derived::Scalar> row_max(const Eigen::MatrixBase<Derived>& logit
     return out;
 }
 
-/// log(sum_v exp(logits[r, v])) of each row r, in one pass over memory, with the sum of
-/// exponentials accumulated in double (float results within 1e-7 relative of double).
+/// log(sum_v exp(logits[r, v])) of each row r, reading each row from memory once, with the
+/// sum of exponentials accumulated in double (float results within 1e-7 relative of double).
 /// A row holding NaN or +inf gives NaN; a row of only -inf gives -inf, as the math does:
 /// this function does not throw for them (the log-prob kernels do).
 template <class Derived>

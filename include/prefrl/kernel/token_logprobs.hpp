@@ -111,8 +111,13 @@ void token_backward(std::string_view fn, const const_matrix_ref<T>& logits, std:
             continue;
         }
         const T* z = logits.row(r).data();
-        lse[r] = have_lse ? saved_lse[r] : prefrl::detail::row_logsumexp(z, cols);
-        prefrl::detail::row_logprob_backward(z, cols, labels[r], lse[r], upstream[r] * mask[r], d);
+        const T g = upstream[r] * mask[r];
+        if (have_lse) {
+            lse[r] = saved_lse[r];
+            prefrl::detail::row_logprob_backward(z, cols, labels[r], lse[r], g, d);
+        } else {
+            lse[r] = prefrl::detail::row_logsumexp_and_backward(z, cols, labels[r], g, d);
+        }
     }
     prefrl::detail::require_finite_logsumexp(fn, lse);
 }
@@ -222,9 +227,9 @@ vector<typename Derived::Scalar> token_logprobs_and_backward(const Eigen::Matrix
             continue;
         }
         const T* z = logits.row(r).data();
-        lse[r] = prefrl::detail::row_logsumexp(z, cols);
-        logprobs[r] = static_cast<T>(static_cast<double>(mask[r]) * (static_cast<double>(z[labels[r]]) - lse[r]));
-        prefrl::detail::row_logprob_backward(z, cols, labels[r], lse[r], upstream[r] * mask[r], d);
+        const double z_label = static_cast<double>(z[labels[r]]);  // before d (which may alias z) is written
+        lse[r] = prefrl::detail::row_logsumexp_and_backward(z, cols, labels[r], upstream[r] * mask[r], d);
+        logprobs[r] = static_cast<T>(static_cast<double>(mask[r]) * (z_label - lse[r]));
     }
     prefrl::detail::require_finite_logsumexp(fn, lse);
     return logprobs;
