@@ -20,10 +20,10 @@ if(PREFRL_OPENMP)
     find_package(OpenMP COMPONENTS CXX)
 endif()
 
-# prefrl_configure_target(<target> [NATIVE]): warnings, sanitizers, OpenMP, and -march=native
-# when NATIVE is given and PREFRL_NATIVE is on.
+# prefrl_configure_target(<target> [NATIVE] [NO_OPENMP]): warnings, sanitizers, OpenMP (unless
+# NO_OPENMP), and -march=native when NATIVE is given and PREFRL_NATIVE is on.
 function(prefrl_configure_target target)
-    cmake_parse_arguments(ARG "NATIVE" "" "" ${ARGN})
+    cmake_parse_arguments(ARG "NATIVE;NO_OPENMP" "" "" ${ARGN})
     target_link_libraries(${target} PRIVATE prefrl::prefrl)
     target_compile_options(${target} PRIVATE ${PREFRL_WARNINGS})
     if(PREFRL_WERROR)
@@ -37,7 +37,7 @@ function(prefrl_configure_target target)
         target_compile_options(${target} PRIVATE -fsanitize=${PREFRL_SANITIZE} -fno-sanitize-recover=all -fno-omit-frame-pointer)
         target_link_options(${target} PRIVATE -fsanitize=${PREFRL_SANITIZE})
     endif()
-    if(PREFRL_OPENMP AND OpenMP_CXX_FOUND)
+    if(PREFRL_OPENMP AND OpenMP_CXX_FOUND AND NOT ARG_NO_OPENMP)
         target_link_libraries(${target} PRIVATE OpenMP::OpenMP_CXX)
     endif()
 endfunction()

@@ -59,7 +59,7 @@ int main() {
     std::printf("extra memory of the kernels: %.0f bytes (O(rows)); logits are %.0f bytes\n", extra_bytes,
                 double(logits.size()) * sizeof(float));
     const bool reproduced = max_lp_diff < 1e-5 && max_grad_diff < 1e-5;
-    std::printf("result: max_seq_logprob_rel_diff=%.3g max_grad_abs_diff=%.3g extra_bytes=%.0f reproduced=%d\n",
+    std::printf("result: max_seq_logprob_rel_diff=%.12f max_grad_abs_diff=%.12f extra_bytes=%.0f reproduced=%d\n",
                 max_lp_diff, max_grad_diff, extra_bytes, reproduced ? 1 : 0);
     return reproduced ? 0 : 1;
 }

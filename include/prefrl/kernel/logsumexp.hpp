@@ -20,8 +20,7 @@ vector<typename Derived::Scalar> row_max(const Eigen::MatrixBase<Derived>& logit
     const const_matrix_ref<T> logits(logits_in.derived());
     detail::require_matrix("prefrl::kernel::row_max", "logits", logits);
     vector<T> out(logits.rows());
-    const bool parallel = logits.size() >= detail::parallel_min_elements;
-    PREFRL_PARALLEL_FOR_IF(parallel)
+    PREFRL_PARALLEL_FOR_IF(logits.size() >= detail::parallel_min_elements)
     for (Eigen::Index r = 0; r < logits.rows(); ++r)
         out[r] = logits.row(r).template maxCoeff<Eigen::PropagateNaN>();
     return out;
@@ -38,8 +37,7 @@ vector<typename Derived::Scalar> row_logsumexp(const Eigen::MatrixBase<Derived>&
     const const_matrix_ref<T> logits(logits_in.derived());
     detail::require_matrix("prefrl::kernel::row_logsumexp", "logits", logits);
     vector<T> out(logits.rows());
-    const bool parallel = logits.size() >= detail::parallel_min_elements;
-    PREFRL_PARALLEL_FOR_IF(parallel)
+    PREFRL_PARALLEL_FOR_IF(logits.size() >= detail::parallel_min_elements)
     for (Eigen::Index r = 0; r < logits.rows(); ++r)
         out[r] = static_cast<T>(detail::row_logsumexp(logits.row(r).data(), logits.cols()));
     return out;

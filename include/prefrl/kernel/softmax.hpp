@@ -27,8 +27,7 @@ void row_softmax(const Eigen::MatrixBase<Derived>& logits_in, matrix_ref<typenam
     const Eigen::Index rows = logits.rows();
     const Eigen::Index cols = logits.cols();
     vector<double> lse(rows);
-    const bool parallel = logits.size() >= detail::parallel_min_elements;
-    PREFRL_PARALLEL_FOR_IF(parallel)
+    PREFRL_PARALLEL_FOR_IF(logits.size() >= detail::parallel_min_elements)
     for (Eigen::Index r = 0; r < rows; ++r) {
         lse[r] = detail::row_logsumexp(logits.row(r).data(), cols);
         detail::mutable_row_array_map<T>(out.row(r).data(), cols) =

@@ -70,8 +70,7 @@ kernel::token_logprobs_result<T> token_forward(std::string_view fn, const const_
     const Eigen::Index cols = logits.cols();
     kernel::token_logprobs_result<T> out{vector<T>::Zero(rows), vector<double>::Zero(rows)};
     vector<double>& lse = out.logsumexp;
-    const bool parallel = logits.size() >= prefrl::detail::parallel_min_elements;
-    PREFRL_PARALLEL_FOR_IF(parallel)
+    PREFRL_PARALLEL_FOR_IF(logits.size() >= prefrl::detail::parallel_min_elements)
     for (Eigen::Index r = 0; r < rows; ++r) {
         if (mask[r] == T(0)) continue;
         const T* z = logits.row(r).data();
@@ -102,8 +101,7 @@ void token_backward(std::string_view fn, const const_matrix_ref<T>& logits, std:
     const Eigen::Index rows = logits.rows();
     const Eigen::Index cols = logits.cols();
     vector<double> lse = vector<double>::Zero(rows);
-    const bool parallel = logits.size() >= prefrl::detail::parallel_min_elements;
-    PREFRL_PARALLEL_FOR_IF(parallel)
+    PREFRL_PARALLEL_FOR_IF(logits.size() >= prefrl::detail::parallel_min_elements)
     for (Eigen::Index r = 0; r < rows; ++r) {
         T* d = d_logits.row(r).data();
         if (mask[r] == T(0)) {
@@ -218,8 +216,7 @@ vector<typename Derived::Scalar> token_logprobs_and_backward(const Eigen::Matrix
     const Eigen::Index cols = logits.cols();
     vector<T> logprobs = vector<T>::Zero(rows);
     vector<double> lse = vector<double>::Zero(rows);
-    const bool parallel = logits.size() >= prefrl::detail::parallel_min_elements;
-    PREFRL_PARALLEL_FOR_IF(parallel)
+    PREFRL_PARALLEL_FOR_IF(logits.size() >= prefrl::detail::parallel_min_elements)
     for (Eigen::Index r = 0; r < rows; ++r) {
         T* d = d_logits.row(r).data();
         if (mask[r] == T(0)) {
