@@ -8,20 +8,13 @@
 #include <limits>
 #include <span>
 
+#include "support/logits.hpp"
+
 #if defined(_OPENMP)
 #include <omp.h>
 #endif
 
 namespace {
-
-template <class T>
-prefrl::row_matrix<T> wavy_logits(Eigen::Index rows, Eigen::Index cols, double scale) {
-    prefrl::row_matrix<T> z(rows, cols);
-    for (Eigen::Index r = 0; r < rows; ++r)
-        for (Eigen::Index c = 0; c < cols; ++c)
-            z(r, c) = static_cast<T>(scale * std::sin(0.7 * double(c) + 1.3 * double(r)) + 0.01 * double(c % 17));
-    return z;
-}
 
 double reference_logsumexp(const double* z, Eigen::Index n) {
     double m = -std::numeric_limits<double>::infinity();
@@ -37,7 +30,7 @@ TEMPLATE_TEST_CASE("row_logsumexp and row_max match a direct computation", "[ker
     using T = TestType;
     // Widths around the block size (2048) exercise the online rescaling across blocks.
     for (Eigen::Index cols : {1, 7, 2047, 2048, 2049, 5000}) {
-        const prefrl::row_matrix<T> z = wavy_logits<T>(3, cols, 30.0);
+        const prefrl::row_matrix<T> z = prefrl::test::wavy_logits<T>(3, cols, 30.0);
         const prefrl::row_matrix<double> zd = z.template cast<double>();
         const auto lse = prefrl::kernel::row_logsumexp(z);
         const auto mx = prefrl::kernel::row_max(z);
@@ -60,7 +53,7 @@ TEST_CASE("row_logsumexp by hand") {
 
 TEST_CASE("float row log-sum-exp over 128k entries stays within 1e-5 relative of double") {
     const Eigen::Index vocab = 131072;
-    const prefrl::row_matrix<float> z = wavy_logits<float>(2, vocab, 12.0);
+    const prefrl::row_matrix<float> z = prefrl::test::wavy_logits<float>(2, vocab, 12.0);
     const prefrl::row_matrix<double> zd = z.cast<double>();
     const auto lf = prefrl::kernel::row_logsumexp(z);
     const auto ld = prefrl::kernel::row_logsumexp(zd);
@@ -91,7 +84,7 @@ TEMPLATE_TEST_CASE("row_logsumexp follows the limits for non-finite rows", "[ker
 
 TEMPLATE_TEST_CASE("row_softmax rows are probabilities, also in place", "[kernel]", float, double) {
     using T = TestType;
-    prefrl::row_matrix<T> z = wavy_logits<T>(5, 3000, 40.0);
+    prefrl::row_matrix<T> z = prefrl::test::wavy_logits<T>(5, 3000, 40.0);
     const auto p = prefrl::kernel::row_softmax(z);
     for (Eigen::Index r = 0; r < p.rows(); ++r) {
         CHECK((p.row(r).array() >= T(0)).all());
@@ -122,7 +115,7 @@ TEST_CASE("row kernels accept maps and blocks of any row-major storage") {
 #if defined(_OPENMP)
 TEMPLATE_TEST_CASE("row kernels give bitwise identical results on 1 and 2 threads", "[kernel][threads]", float, double) {
     using T = TestType;
-    const prefrl::row_matrix<T> z = wavy_logits<T>(64, 4096, 25.0);
+    const prefrl::row_matrix<T> z = prefrl::test::wavy_logits<T>(64, 4096, 25.0);
     omp_set_num_threads(1);
     const auto lse1 = prefrl::kernel::row_logsumexp(z);
     const auto p1 = prefrl::kernel::row_softmax(z);

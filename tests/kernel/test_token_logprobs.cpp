@@ -10,20 +10,13 @@
 
 #include "laws/gradient_laws.hpp"
 
+#include "support/logits.hpp"
+
 #if defined(_OPENMP)
 #include <omp.h>
 #endif
 
 namespace {
-
-template <class T>
-prefrl::row_matrix<T> wavy_logits(Eigen::Index rows, Eigen::Index cols, double scale) {
-    prefrl::row_matrix<T> z(rows, cols);
-    for (Eigen::Index r = 0; r < rows; ++r)
-        for (Eigen::Index c = 0; c < cols; ++c)
-            z(r, c) = static_cast<T>(scale * std::sin(0.9 * double(c) + 2.1 * double(r)));
-    return z;
-}
 
 template <class T>
 double tol() {
@@ -56,7 +49,7 @@ TEMPLATE_TEST_CASE("token log-probs and their gradient by hand", "[kernel]", flo
 
 TEMPLATE_TEST_CASE("token log-prob gradient matches central differences", "[kernel]", float, double) {
     using T = TestType;
-    const prefrl::row_matrix<T> z = wavy_logits<T>(4, 6, 2.0);
+    const prefrl::row_matrix<T> z = prefrl::test::wavy_logits<T>(4, 6, 2.0);
     const std::vector<prefrl::index_t> labels{0, 5, 3, 2};
     const std::vector<T> mask{T(1), T(1), T(0), T(0.5)};  // a mask is a weight: 0.5 halves the row
     const std::vector<T> upstream{T(0.7), T(-1.3), T(2.0), T(1.1)};
@@ -75,7 +68,7 @@ TEMPLATE_TEST_CASE("token log-prob gradient matches central differences", "[kern
 
 TEMPLATE_TEST_CASE("the backward variants agree", "[kernel]", float, double) {
     using T = TestType;
-    const prefrl::row_matrix<T> z = wavy_logits<T>(9, 3001, 15.0);
+    const prefrl::row_matrix<T> z = prefrl::test::wavy_logits<T>(9, 3001, 15.0);
     std::vector<prefrl::index_t> labels;
     std::vector<T> mask, upstream;
     for (int r = 0; r < 9; ++r) {
@@ -139,7 +132,7 @@ TEMPLATE_TEST_CASE("extreme logits give finite, exact log-probs", "[kernel]", fl
 }
 
 TEMPLATE_TEST_CASE("float accumulation over a 128k vocab stays within 1e-5 of double", "[kernel]", float) {
-    const prefrl::row_matrix<float> z = wavy_logits<float>(2, 131072, 10.0);
+    const prefrl::row_matrix<float> z = prefrl::test::wavy_logits<float>(2, 131072, 10.0);
     const prefrl::row_matrix<double> zd = z.cast<double>();
     const std::vector<prefrl::index_t> labels{17, 131071};
     const auto lf = prefrl::kernel::token_logprobs(z, labels, std::vector<float>{1, 1});
@@ -149,7 +142,7 @@ TEMPLATE_TEST_CASE("float accumulation over a 128k vocab stays within 1e-5 of do
 
 TEMPLATE_TEST_CASE("bad input to the token kernels throws, naming what is wrong", "[kernel][errors]", float, double) {
     using T = TestType;
-    prefrl::row_matrix<T> z = wavy_logits<T>(3, 4, 1.0);
+    prefrl::row_matrix<T> z = prefrl::test::wavy_logits<T>(3, 4, 1.0);
     const std::vector<prefrl::index_t> labels{0, 1, 2};
     const std::vector<T> mask{T(1), T(1), T(1)};
     const std::vector<T> upstream{T(1), T(1), T(1)};
@@ -193,7 +186,7 @@ TEMPLATE_TEST_CASE("bad input to the token kernels throws, naming what is wrong"
 #if defined(_OPENMP)
 TEMPLATE_TEST_CASE("token kernels give bitwise identical results on 1 and 2 threads", "[kernel][threads]", float, double) {
     using T = TestType;
-    const prefrl::row_matrix<T> z = wavy_logits<T>(48, 4000, 20.0);
+    const prefrl::row_matrix<T> z = prefrl::test::wavy_logits<T>(48, 4000, 20.0);
     std::vector<prefrl::index_t> labels;
     std::vector<T> mask, upstream;
     for (int r = 0; r < 48; ++r) {
