@@ -64,7 +64,7 @@ void check_upstream(std::string_view fn, std::span<const T> upstream, std::span<
 
 template <class T>
 kernel::token_logprobs_result<T> token_forward(std::string_view fn, const const_matrix_ref<T>& logits,
-                                 std::span<const index_t> labels, std::span<const T> mask) {
+                                               std::span<const index_t> labels, std::span<const T> mask) {
     check_token_inputs(fn, logits, labels, mask);
     const Eigen::Index rows = logits.rows();
     const Eigen::Index cols = logits.cols();
@@ -82,11 +82,12 @@ kernel::token_logprobs_result<T> token_forward(std::string_view fn, const const_
 }
 
 /// The backward pass; `saved_lse` (may be empty) holds each row's log-sum-exp from the
-/// forward pass, otherwise it is recomputed from the row while the row is in cache.
+/// forward pass, otherwise it is recomputed from the row while the row is in cache, and
+/// then the rows' log-probs are written to `logprobs` if it is not null (the fused pass).
 template <class T>
 void token_backward(std::string_view fn, const const_matrix_ref<T>& logits, std::span<const index_t> labels,
-              std::span<const T> mask, std::span<const T> upstream, std::span<const double> saved_lse,
-              matrix_ref<T>& d_logits) {
+                    std::span<const T> mask, std::span<const T> upstream, std::span<const double> saved_lse,
+                    matrix_ref<T>& d_logits, vector<T>* logprobs = nullptr) {
     check_token_inputs(fn, logits, labels, mask);
     check_upstream(fn, upstream, mask);
     prefrl::detail::require_same_shape(fn, "d_logits", d_logits, "logits", logits);
@@ -100,6 +101,7 @@ void token_backward(std::string_view fn, const const_matrix_ref<T>& logits, std:
     }
     const Eigen::Index rows = logits.rows();
     const Eigen::Index cols = logits.cols();
+    if (logprobs != nullptr) *logprobs = vector<T>::Zero(rows);
     vector<double> lse = vector<double>::Zero(rows);
     PREFRL_PARALLEL_FOR_IF(logits.size() >= prefrl::detail::parallel_min_elements)
     for (Eigen::Index r = 0; r < rows; ++r) {
@@ -114,7 +116,9 @@ void token_backward(std::string_view fn, const const_matrix_ref<T>& logits, std:
             lse[r] = saved_lse[r];
             prefrl::detail::row_logprob_backward(z, cols, labels[r], lse[r], g, d);
         } else {
+            const double z_label = static_cast<double>(z[labels[r]]);  // before d (which may alias z) is written
             lse[r] = prefrl::detail::row_logsumexp_and_backward(z, cols, labels[r], g, d);
+            if (logprobs != nullptr) (*logprobs)[r] = static_cast<T>(static_cast<double>(mask[r]) * (z_label - lse[r]));
         }
     }
     prefrl::detail::require_finite_logsumexp(fn, lse);
@@ -201,34 +205,15 @@ row_matrix<typename Derived::Scalar> token_logprobs_backward(const Eigen::Matrix
 /// cache. Returns the log-probs; writes `d_logits` as `token_logprobs_backward` does.
 template <class Derived>
     requires Scalar<typename Derived::Scalar>
-vector<typename Derived::Scalar> token_logprobs_and_backward(const Eigen::MatrixBase<Derived>& logits_in,
+vector<typename Derived::Scalar> token_logprobs_and_backward(const Eigen::MatrixBase<Derived>& logits,
                                                              std::span<const index_t> labels,
                                                              std::span<const typename Derived::Scalar> mask,
                                                              std::span<const typename Derived::Scalar> upstream,
                                                              matrix_ref<typename Derived::Scalar> d_logits) {
     using T = typename Derived::Scalar;
-    constexpr auto fn = "prefrl::kernel::token_logprobs_and_backward";
-    const const_matrix_ref<T> logits(logits_in.derived());
-    detail::check_token_inputs(fn, logits, labels, mask);
-    detail::check_upstream(fn, upstream, mask);
-    prefrl::detail::require_same_shape(fn, "d_logits", d_logits, "logits", logits);
-    const Eigen::Index rows = logits.rows();
-    const Eigen::Index cols = logits.cols();
-    vector<T> logprobs = vector<T>::Zero(rows);
-    vector<double> lse = vector<double>::Zero(rows);
-    PREFRL_PARALLEL_FOR_IF(logits.size() >= prefrl::detail::parallel_min_elements)
-    for (Eigen::Index r = 0; r < rows; ++r) {
-        T* d = d_logits.row(r).data();
-        if (mask[r] == T(0)) {
-            prefrl::detail::mutable_row_array_map<T>(d, cols).setZero();
-            continue;
-        }
-        const T* z = logits.row(r).data();
-        const double z_label = static_cast<double>(z[labels[r]]);  // before d (which may alias z) is written
-        lse[r] = prefrl::detail::row_logsumexp_and_backward(z, cols, labels[r], upstream[r] * mask[r], d);
-        logprobs[r] = static_cast<T>(static_cast<double>(mask[r]) * (z_label - lse[r]));
-    }
-    prefrl::detail::require_finite_logsumexp(fn, lse);
+    vector<T> logprobs;
+    detail::token_backward<T>("prefrl::kernel::token_logprobs_and_backward", const_matrix_ref<T>(logits.derived()),
+                              labels, mask, upstream, {}, d_logits, &logprobs);
     return logprobs;
 }
 
