@@ -7,5 +7,6 @@
 #include "prefrl/core.hpp"
 #include "prefrl/interop.hpp"
 #include "prefrl/kernel.hpp"
+#include "prefrl/preference.hpp"
 
 #endif  // PREFRL_PREFRL_HPP

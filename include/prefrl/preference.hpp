@@ -1,0 +1,27 @@
+#ifndef PREFRL_PREFERENCE_HPP
+#define PREFRL_PREFERENCE_HPP
+
+/// \file
+/// Facade of the preference area: pair batches and the pairwise preference losses.
+/// See docs/preference.md.
+
+#include "prefrl/preference/apo.hpp"
+#include "prefrl/preference/bco.hpp"
+#include "prefrl/preference/discopop.hpp"
+#include "prefrl/preference/dno.hpp"
+#include "prefrl/preference/dpo.hpp"
+#include "prefrl/preference/dpo_norm.hpp"
+#include "prefrl/preference/exo.hpp"
+#include "prefrl/preference/hinge.hpp"
+#include "prefrl/preference/inpo.hpp"
+#include "prefrl/preference/ipo.hpp"
+#include "prefrl/preference/nca.hpp"
+#include "prefrl/preference/orpo.hpp"
+#include "prefrl/preference/pair_batch.hpp"
+#include "prefrl/preference/robust_dpo.hpp"
+#include "prefrl/preference/simpo.hpp"
+#include "prefrl/preference/sppo.hpp"
+#include "prefrl/preference/sppo_hard.hpp"
+#include "prefrl/preference/vpo.hpp"
+
+#endif  // PREFRL_PREFERENCE_HPP
