@@ -5,6 +5,7 @@
 /// Facade of the preference area: pair batches and the pairwise preference losses.
 /// See docs/preference.md.
 
+#include "prefrl/preference/aot.hpp"
 #include "prefrl/preference/apo.hpp"
 #include "prefrl/preference/bco.hpp"
 #include "prefrl/preference/discopop.hpp"
@@ -12,9 +13,11 @@
 #include "prefrl/preference/dpo.hpp"
 #include "prefrl/preference/dpo_norm.hpp"
 #include "prefrl/preference/exo.hpp"
+#include "prefrl/preference/from_logits.hpp"
 #include "prefrl/preference/hinge.hpp"
 #include "prefrl/preference/inpo.hpp"
 #include "prefrl/preference/ipo.hpp"
+#include "prefrl/preference/kto.hpp"
 #include "prefrl/preference/nca.hpp"
 #include "prefrl/preference/orpo.hpp"
 #include "prefrl/preference/pair_batch.hpp"
@@ -23,5 +26,6 @@
 #include "prefrl/preference/sppo.hpp"
 #include "prefrl/preference/sppo_hard.hpp"
 #include "prefrl/preference/vpo.hpp"
+#include "prefrl/preference/weighted_sum.hpp"
 
 #endif  // PREFRL_PREFERENCE_HPP

@@ -10,6 +10,7 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -81,6 +82,8 @@ std::map<std::string, loss_fn<T>> losses_for(const nlohmann::json& p) {
         {"sppo", pref::sppo{.beta = get("beta", 0.001)}},
         {"inpo", pref::inpo{.eta = get("eta", 0.005), .tau = get("tau", 0.005 / 3)}},
         {"dno", pref::dno{.eta = get("eta", 0.1)}},
+        {"aot", pref::aot{.beta = beta, .label_smoothing = eps}},
+        {"aot_unpaired", pref::aot_unpaired{.beta = beta, .label_smoothing = eps}},
     };
 }
 
@@ -96,7 +99,7 @@ TEMPLATE_TEST_CASE("pair losses match the PyTorch golden vectors", "[preference]
     for (const auto& c : prefrl::test::golden()["pair_losses"]) {
         const auto name = c["loss"].get<std::string>();
         auto losses = losses_for<T>(c["params"]);
-        if (!losses.count(name)) continue;  // vpo: its own test; aot: not implemented yet (issue #4)
+        if (!losses.count(name)) continue;  // vpo: its own test
         INFO("golden case " << name << " " << c["params"].dump());
         const auto data = from_golden<T>(c["inputs"]);
         const auto r = losses.at(name)(data.view());
@@ -105,7 +108,7 @@ TEMPLATE_TEST_CASE("pair losses match the PyTorch golden vectors", "[preference]
         prefrl::test::require_close<T>(r.d_rejected, c["d_rejected"].get<std::vector<double>>());
         ++checked;
     }
-    REQUIRE(checked == 22);
+    REQUIRE(checked == 24);
 }
 
 TEMPLATE_TEST_CASE("pair loss gradients match central differences", "[preference]", float, double) {
@@ -245,4 +248,95 @@ TEST_CASE("bad input throws, naming the loss and the field") {
                                                              .anchor_rejected = r0, .target = bad_target}),
                         "prefrl::preference::dno: target[1] must be a probability in [0, 1], got 1.5");
     REQUIRE_THROWS_WITH(pref::vpo{}(b, std::span<const double>{}), "prefrl::preference::vpo: calibration must not be empty");
+}
+
+TEMPLATE_TEST_CASE("KTO matches the golden vectors", "[preference][golden]", float, double) {
+    using T = TestType;
+    const auto& c = prefrl::test::golden()["unpaired_losses"][0];
+    REQUIRE(c["loss"] == "kto");
+    const auto& in = c["inputs"];
+    const auto policy = prefrl::test::as_vector<T>(in["policy"]), reference = prefrl::test::as_vector<T>(in["reference"]);
+    const auto kl_policy = prefrl::test::as_vector<T>(in["kl_policy"]);
+    const auto kl_reference = prefrl::test::as_vector<T>(in["kl_reference"]);
+    const auto flags = in["desirable"].get<std::vector<bool>>();
+    const std::unique_ptr<bool[]> desirable(new bool[flags.size()]);  // std::vector<bool> has no span
+    std::copy(flags.begin(), flags.end(), desirable.get());
+    const pref::kto loss{.beta = c["params"]["beta"].get<double>(),
+                         .desirable_weight = c["params"]["desirable_weight"].get<double>(),
+                         .undesirable_weight = c["params"]["undesirable_weight"].get<double>()};
+    const auto r = loss(std::span<const T>(policy), std::span<const T>(reference), std::span<const T>(kl_policy),
+                        std::span<const T>(kl_reference), std::span<const bool>(desirable.get(), flags.size()));
+    prefrl::test::require_close<T>(std::vector<T>{r.value}, std::vector<double>{c["value"].get<double>()});
+    CHECK(static_cast<double>(r.z0) == Approx(c["z0"].get<double>()).margin(1e-12));
+    prefrl::test::require_close<T>(r.d_policy, c["d_policy"].get<std::vector<double>>());
+
+    // central differences in the policy log-probs (z0 is detached: kl inputs fixed)
+    auto f = [&](const prefrl::vector<T>& x) {
+        return loss(std::span<const T>(x.data(), policy.size()), std::span<const T>(reference),
+                    std::span<const T>(kl_policy), std::span<const T>(kl_reference),
+                    std::span<const bool>(desirable.get(), flags.size()))
+            .value;
+    };
+    prefrl::laws::check_gradient<T>(f, prefrl::as_eigen<T>(policy), r.d_policy);
+    REQUIRE_THROWS_WITH(loss(std::span<const T>(policy), std::span<const T>(reference), std::span<const T>(kl_policy),
+                             std::span<const T>(kl_reference), std::span<const bool>(desirable.get(), 2)),
+                        "prefrl::preference::kto: desirable has 2 entries but policy has 9");
+}
+
+TEMPLATE_TEST_CASE("a weighted sum of losses sums values and gradients", "[preference]", float, double) {
+    using T = TestType;
+    const auto data = from_golden<T>(prefrl::test::golden()["pair_losses"][0]["inputs"]);
+    const pref::weighted_sum mpo{std::pair{0.8, pref::dpo{}}, std::pair{0.2, pref::bco{.delta = 0.05}}};
+    static_assert(prefrl::check_pairwise_loss<decltype(mpo), pref::pair_batch<T>>());
+    const auto r = mpo(data.view());
+    const auto d = pref::dpo{}(data.view());
+    const auto b = pref::bco{.delta = 0.05}(data.view());
+    const double tol = std::is_same_v<T, double> ? 1e-12 : 1e-5;
+    CHECK(static_cast<double>(r.value) == Approx(0.8 * double(d.value) + 0.2 * double(b.value)).epsilon(tol));
+    for (Eigen::Index i = 0; i < r.d_chosen.size(); ++i) {
+        CHECK(static_cast<double>(r.d_chosen[i]) ==
+              Approx(0.8 * double(d.d_chosen[i]) + 0.2 * double(b.d_chosen[i])).epsilon(tol).margin(1e-7));
+        CHECK(static_cast<double>(r.d_rejected[i]) ==
+              Approx(0.8 * double(d.d_rejected[i]) + 0.2 * double(b.d_rejected[i])).epsilon(tol).margin(1e-7));
+    }
+    CHECK(r.rewards_margins == d.rewards_margins);  // metrics: the first term's
+    REQUIRE_THROWS_WITH((pref::weighted_sum{std::pair{std::nan(""), pref::dpo{}}}(data.view())),
+                        "prefrl::preference::weighted_sum: weight must be finite, got nan");
+}
+
+TEMPLATE_TEST_CASE("DPO from logits matches the golden case", "[preference][golden]", float, double) {
+    using T = TestType;
+    const nlohmann::json* found = nullptr;
+    for (const auto& k : prefrl::test::golden()["kernels"])
+        if (k["kernel"] == "dpo_from_logits") found = &k;
+    REQUIRE(found != nullptr);
+    const auto& c = *found;
+    const auto pairs = c["pairs"].get<Eigen::Index>(), steps = c["steps"].get<Eigen::Index>();
+    const auto vocab = c["vocab"].get<Eigen::Index>();
+    const auto flat = prefrl::test::as_vector<T>(c["logits"]);
+    const prefrl::row_matrix<T> logits = Eigen::Map<const prefrl::row_matrix<T>>(flat.data(), 2 * pairs * steps, vocab);
+    const auto labels = c["labels"].get<std::vector<prefrl::index_t>>();
+    const auto mask = prefrl::test::as_vector<T>(c["mask"]);
+    const auto reference = prefrl::test::as_vector<T>(c["reference"]);
+    const std::span<const T> ref(reference);
+
+    const auto r = pref::from_logits(pref::dpo{.beta = c["beta"].get<double>()}, logits, labels, mask,
+                                     ref.first(static_cast<std::size_t>(pairs)),
+                                     ref.last(static_cast<std::size_t>(pairs)), steps);
+    prefrl::test::require_close<T>(std::vector<T>{r.value}, std::vector<double>{c["value"].get<double>()});
+    prefrl::test::require_close<T>(r.sequence_logprobs, c["sequence_logprobs"].get<std::vector<double>>());
+    const prefrl::vector<T> d = r.d_logits.template reshaped<Eigen::RowMajor>();
+    prefrl::test::require_close<T>(d, c["d_logits"].get<std::vector<double>>());
+
+    // the overload writing into the caller's buffer gives the same gradient
+    prefrl::row_matrix<T> buffer = prefrl::row_matrix<T>::Constant(logits.rows(), logits.cols(), T(3));
+    const auto r2 = pref::from_logits(pref::dpo{.beta = c["beta"].get<double>()}, logits, labels, mask,
+                                      ref.first(static_cast<std::size_t>(pairs)),
+                                      ref.last(static_cast<std::size_t>(pairs)), steps, buffer);
+    CHECK(r2.d_logits.size() == 0);
+    CHECK(buffer == r.d_logits);
+    REQUIRE_THROWS_WITH(pref::from_logits(pref::dpo{}, logits, labels, mask, ref.first(2), ref.last(3), steps),
+                        "prefrl::preference::from_logits: ref_chosen has 2 entries but pairs has 3");
+    REQUIRE_THROWS_WITH(pref::from_logits(pref::dpo{}, logits, labels, mask, ref.first(3), ref.last(3), 4),
+                        "prefrl::preference::from_logits: logits has 30 rows, not a positive multiple of 2 * steps = 8");
 }

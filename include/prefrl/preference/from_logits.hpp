@@ -1,0 +1,83 @@
+#ifndef PREFRL_PREFERENCE_FROM_LOGITS_HPP
+#define PREFRL_PREFERENCE_FROM_LOGITS_HPP
+
+/// \file
+/// A whole pairwise-loss step from token logits: token log-probs, per-sequence sums, the
+/// loss, and the backward to d_logits, through the kernels of `prefrl/kernel/`.
+
+#include <span>
+
+#include "prefrl/core/error.hpp"
+#include "prefrl/core/types.hpp"
+#include "prefrl/kernel/sequence_sums.hpp"
+#include "prefrl/kernel/token_logprobs.hpp"
+#include "prefrl/preference/pair_batch.hpp"
+
+namespace prefrl::preference {
+
+/// The loss's own result (`value`, `d_chosen`, `d_rejected`, metrics) plus each sequence's
+/// log-prob (chosen sequences first) and, for the allocating overload, d_logits.
+template <class LossResult, class T>
+struct from_logits_result : LossResult {
+    vector<T> sequence_logprobs;  ///< 2 * pairs: chosen sequences, then rejected
+    row_matrix<T> d_logits;       ///< empty when the gradient went into the caller's buffer
+};
+
+/// Runs `loss` from logits laid out `[sequence][step][vocab]` (rows = 2 * pairs * steps),
+/// sequences `0 .. pairs-1` chosen and `pairs .. 2 pairs - 1` rejected; `labels` and `mask`
+/// per row (mask 1 on completion tokens); reference sequence log-probs per pair. Sequence
+/// lengths for length-normalized losses are the mask sums. The gradient is written into
+/// `d_logits` (same shape as `logits`; reuse one buffer across steps).
+///
+/// Two passes over the logits: the forward (keeping each row's log-sum-exp, O(rows)), then,
+/// once the loss has given each sequence's gradient, the backward (one exponential per entry).
+template <class Loss, class Derived>
+    requires Scalar<typename Derived::Scalar>
+auto from_logits(const Loss& loss, const Eigen::MatrixBase<Derived>& logits, std::span<const index_t> labels,
+                 std::span<const typename Derived::Scalar> mask, std::span<const typename Derived::Scalar> ref_chosen,
+                 std::span<const typename Derived::Scalar> ref_rejected, index_t steps,
+                 matrix_ref<typename Derived::Scalar> d_logits) {
+    using T = typename Derived::Scalar;
+    constexpr auto fn = "prefrl::preference::from_logits";
+    require_positive(fn, "steps", steps);
+    require(logits.rows() > 0 && logits.rows() % (2 * steps) == 0, fn, "logits has ", logits.rows(),
+            " rows, not a positive multiple of 2 * steps = ", 2 * steps);
+    const index_t pairs = logits.rows() / (2 * steps);
+    require_same_size(fn, "ref_chosen", ref_chosen.size(), "pairs", static_cast<std::size_t>(pairs));
+    require_same_size(fn, "ref_rejected", ref_rejected.size(), "pairs", static_cast<std::size_t>(pairs));
+
+    const auto forward = kernel::token_logprobs_forward(logits, labels, mask);
+    const vector<T> sequence = kernel::sequence_sums(forward.logprobs, steps);
+    const vector<T> lengths = kernel::sequence_sums<T>(mask, steps);
+    const auto first = [&](const vector<T>& v) { return std::span<const T>(v.data(), static_cast<std::size_t>(pairs)); };
+    const auto second = [&](const vector<T>& v) {
+        return std::span<const T>(v.data() + pairs, static_cast<std::size_t>(pairs));
+    };
+    const pair_batch<T> batch{first(sequence), second(sequence), ref_chosen, ref_rejected, first(lengths), second(lengths)};
+
+    using loss_result = decltype(loss(batch));
+    from_logits_result<loss_result, T> out{loss(batch), sequence, {}};
+    vector<T> d_sequence(2 * pairs);
+    d_sequence << out.d_chosen, out.d_rejected;
+    const vector<T> upstream = kernel::sequence_broadcast<T>(as_span(d_sequence), steps);
+    kernel::token_logprobs_backward(logits, labels, mask, as_span(upstream),
+                                    std::span<const double>(forward.logsumexp.data(), forward.logsumexp.size()),
+                                    d_logits);
+    return out;
+}
+
+/// As above, returning a newly allocated d_logits in the result.
+template <class Loss, class Derived>
+    requires Scalar<typename Derived::Scalar>
+auto from_logits(const Loss& loss, const Eigen::MatrixBase<Derived>& logits, std::span<const index_t> labels,
+                 std::span<const typename Derived::Scalar> mask, std::span<const typename Derived::Scalar> ref_chosen,
+                 std::span<const typename Derived::Scalar> ref_rejected, index_t steps) {
+    row_matrix<typename Derived::Scalar> d_logits(logits.rows(), logits.cols());
+    auto out = from_logits(loss, logits, labels, mask, ref_chosen, ref_rejected, steps, d_logits);
+    out.d_logits = std::move(d_logits);
+    return out;
+}
+
+}  // namespace prefrl::preference
+
+#endif  // PREFRL_PREFERENCE_FROM_LOGITS_HPP
