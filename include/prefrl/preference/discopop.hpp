@@ -31,16 +31,14 @@ struct discopop {
         require_positive(fn, "beta", beta);
         require_positive(fn, "tau", tau);
         prefrl::detail::validate_pairs(fn, batch, {.reference = true});
-        return prefrl::detail::mean_over_pairs(batch, [&](std::size_t i) {
-            const auto [a, b] = prefrl::detail::pair_log_ratios(batch, i);
-            const double z = beta * (a - b);
+        return prefrl::detail::mean_over_margins(batch, beta, [&](double z) {
             const double m = sigmoid(z / tau), one_minus_m = sigmoid(-z / tau);
             const double m_exp = std::exp(log_sigmoid(z / tau) - z);  // m exp(-z)
             const double loss = one_minus_m * (-log_sigmoid(z)) + m_exp;
             // dL/dz = m'(exp(-z) + log_sigmoid(z)) - (1 - m) sigma(-z) - m exp(-z),  m' = m (1 - m) / tau
             const double d_z = (one_minus_m * m_exp + m * one_minus_m * log_sigmoid(z)) / tau -
                                one_minus_m * sigmoid(-z) - m_exp;
-            return prefrl::detail::pair_term{loss, beta * d_z, -beta * d_z, beta * a, beta * b};
+            return std::pair{loss, d_z};
         });
     }
 };

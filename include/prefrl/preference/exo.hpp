@@ -30,13 +30,10 @@ struct exo {
         prefrl::detail::validate_pairs(fn, batch, {.reference = true});
         const double eps = label_smoothing;
         const double log_odds_target = std::log1p(-eps) - std::log(eps);
-        return prefrl::detail::mean_over_pairs(batch, [&](std::size_t i) {
-            const auto [a, b] = prefrl::detail::pair_log_ratios(batch, i);
-            const double u = beta * (a - b);
+        return prefrl::detail::mean_over_margins(batch, beta, [&](double u) {
             const double q = sigmoid(u), nq = sigmoid(-u);
-            const double loss = q * (log_sigmoid(u) - std::log1p(-eps)) + nq * (log_sigmoid(-u) - std::log(eps));
-            const double d_u = q * nq * (u - log_odds_target);
-            return prefrl::detail::pair_term{loss, beta * d_u, -beta * d_u, beta * a, beta * b};
+            return std::pair{q * (log_sigmoid(u) - std::log1p(-eps)) + nq * (log_sigmoid(-u) - std::log(eps)),
+                             q * nq * (u - log_odds_target)};
         });
     }
 };

@@ -25,11 +25,8 @@ struct hinge {
         constexpr auto fn = "prefrl::preference::hinge";
         require_positive(fn, "beta", beta);
         prefrl::detail::validate_pairs(fn, batch, {.reference = true});
-        return prefrl::detail::mean_over_pairs(batch, [&](std::size_t i) {
-            const auto [a, b] = prefrl::detail::pair_log_ratios(batch, i);
-            const double u = beta * (a - b);
-            const double d_u = u < 1.0 ? -1.0 : 0.0;
-            return prefrl::detail::pair_term{std::max(0.0, 1.0 - u), beta * d_u, -beta * d_u, beta * a, beta * b};
+        return prefrl::detail::mean_over_margins(batch, beta, [](double u) {
+            return std::pair{std::max(0.0, 1.0 - u), u < 1.0 ? -1.0 : 0.0};
         });
     }
 };

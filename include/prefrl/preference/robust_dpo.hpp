@@ -29,12 +29,9 @@ struct robust_dpo {
         require_in_half_open(fn, "label_smoothing", label_smoothing, 0.0, 0.5);
         prefrl::detail::validate_pairs(fn, batch, {.reference = true});
         const double eps = label_smoothing, scale = 1.0 / (1.0 - 2.0 * eps);
-        return prefrl::detail::mean_over_pairs(batch, [&](std::size_t i) {
-            const auto [a, b] = prefrl::detail::pair_log_ratios(batch, i);
-            const double u = beta * (a - b);
-            const double loss = scale * (-(1 - eps) * log_sigmoid(u) + eps * log_sigmoid(-u));
-            const double d_u = -scale * ((1 - eps) * sigmoid(-u) + eps * sigmoid(u));
-            return prefrl::detail::pair_term{loss, beta * d_u, -beta * d_u, beta * a, beta * b};
+        return prefrl::detail::mean_over_margins(batch, beta, [&](double u) {
+            return std::pair{scale * (-(1 - eps) * log_sigmoid(u) + eps * log_sigmoid(-u)),
+                             -scale * ((1 - eps) * sigmoid(-u) + eps * sigmoid(u))};
         });
     }
 };

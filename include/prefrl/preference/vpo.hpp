@@ -8,6 +8,7 @@
 
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/math.hpp"
+#include "prefrl/preference/dpo.hpp"
 #include "prefrl/preference/pair_batch.hpp"
 
 namespace prefrl::preference {
@@ -46,12 +47,7 @@ struct vpo {
             if (!std::isfinite(calibration[i])) fail(fn, "calibration[", i, "] must be finite, got ", calibration[i]);
         prefrl::detail::validate_pairs(fn, batch, {.reference = true});
         vpo_result<T> out;
-        static_cast<pair_loss_result<T>&>(out) = prefrl::detail::mean_over_pairs(batch, [&](std::size_t i) {
-            const auto [a, b] = prefrl::detail::pair_log_ratios(batch, i);
-            const double u = beta * (a - b);
-            const double g = beta * sigmoid(-u);
-            return prefrl::detail::pair_term{-log_sigmoid(u), -g, g, beta * a, beta * b};
-        });
+        static_cast<pair_loss_result<T>&>(out) = dpo{.beta = beta}(batch);
         const double sign = mode == vpo_mode::online ? 1.0 : -1.0;
         double mean_calibration = 0.0;
         for (const T x : calibration) mean_calibration += static_cast<double>(x);
