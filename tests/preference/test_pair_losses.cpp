@@ -248,6 +248,15 @@ TEST_CASE("bad input throws, naming the loss and the field") {
                                                              .anchor_rejected = r0, .target = bad_target}),
                         "prefrl::preference::dno: target[1] must be a probability in [0, 1], got 1.5");
     REQUIRE_THROWS_WITH(pref::vpo{}(b, std::span<const double>{}), "prefrl::preference::vpo: calibration must not be empty");
+    pref::pair_batch<double> weighted = b;
+    const std::vector<double> negative{1.0, -0.5}, halves{0.5, 0.5};
+    weighted.weight = negative;
+    REQUIRE_THROWS_WITH(pref::dpo{}(weighted), "prefrl::preference::dpo: weight[1] must be >= 0, got -0.5");
+    weighted.weight = halves;  // weights scale value and gradients
+    CHECK(pref::dpo{}(weighted).value == Approx(0.5 * pref::dpo{}(b).value));
+    CHECK(pref::dpo{}(weighted).d_chosen[1] == Approx(0.5 * pref::dpo{}(b).d_chosen[1]));
+    REQUIRE_THROWS_WITH(pref::aot{}(weighted),
+                        "prefrl::preference::aot: weight is not supported: AOT matches pairs by sorting, not by index");
 }
 
 TEMPLATE_TEST_CASE("KTO matches the golden vectors", "[preference][golden]", float, double) {

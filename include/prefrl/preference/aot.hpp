@@ -76,6 +76,7 @@ struct aot {
         require_positive(fn, "beta", beta);
         require_in_half_open(fn, "label_smoothing", label_smoothing, 0.0, 0.5);
         prefrl::detail::validate_pairs(fn, batch, {.reference = true});
+        require(batch.weight.empty(), fn, "weight is not supported: AOT matches pairs by sorting, not by index");
         std::vector<double> margin(batch.chosen.size()), ref_margin(batch.chosen.size());
         for (std::size_t i = 0; i < margin.size(); ++i) {
             margin[i] = static_cast<double>(batch.chosen[i]) - static_cast<double>(batch.rejected[i]);
@@ -97,6 +98,7 @@ struct aot_unpaired {
         require_positive(fn, "beta", beta);
         require_in_half_open(fn, "label_smoothing", label_smoothing, 0.0, 0.5);
         prefrl::detail::validate_pairs(fn, batch, {.reference = true});
+        require(batch.weight.empty(), fn, "weight is not supported: AOT matches pairs by sorting, not by index");
         std::vector<double> a(batch.chosen.size()), b(batch.chosen.size());
         for (std::size_t i = 0; i < a.size(); ++i) std::tie(a[i], b[i]) = prefrl::detail::pair_log_ratios(batch, i);
         return prefrl::detail::aot_sorted(batch, beta, label_smoothing, a, b, false);

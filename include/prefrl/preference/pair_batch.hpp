@@ -29,6 +29,7 @@ struct pair_batch {
     std::span<const T> anchor_chosen = {}, anchor_rejected = {};   ///< previous iterate pi_t
     std::span<const T> win_chosen = {}, win_rejected = {};         ///< estimated P(y > pi_t)
     std::span<const T> target = {};                                ///< soft label (DNO)
+    std::span<const T> weight = {};  ///< per-pair weights (>= 0): value = mean_i weight_i loss_i, as TRL
 };
 
 /// What a pairwise loss returns: the mean loss over the pairs, its gradient with respect to
@@ -103,6 +104,11 @@ void validate_pairs(std::string_view loss, const pair_batch<T>& b, pair_fields f
         require_probabilities("win_rejected", b.win_rejected);
     }
     if (fields.target) require_probabilities("target", b.target);
+    if (!b.weight.empty()) {
+        require_pair_field(loss, "weight", b.weight, n, false);
+        for (std::size_t i = 0; i < n; ++i)
+            if (!(b.weight[i] >= T(0))) fail(loss, "weight[", i, "] must be >= 0, got ", b.weight[i]);
+    }
 }
 
 /// Per-pair loss and its derivatives with respect to the policy's chosen and rejected
@@ -111,8 +117,9 @@ struct pair_term {
     double loss, d_chosen, d_rejected, reward_chosen, reward_rejected;
 };
 
-/// Averages `term(i)` over the pairs: the value (summed in double, in pair order), the
-/// gradients of the mean, and TRL's metrics.
+/// Averages `term(i)` over the pairs, each scaled by its weight if the batch has weights:
+/// the value (summed in double, in pair order), the gradients of the mean, and TRL's
+/// metrics (unweighted, as TRL logs them).
 template <class T, class Term>
 pair_loss_result<T> mean_over_pairs(const pair_batch<T>& b, Term&& term) {
     const std::size_t n = b.chosen.size();
@@ -123,9 +130,10 @@ pair_loss_result<T> mean_over_pairs(const pair_batch<T>& b, Term&& term) {
     double value = 0, rc = 0, rr = 0, acc = 0, lc = 0, lr = 0;
     for (std::size_t i = 0; i < n; ++i) {
         const pair_term t = term(i);
-        value += t.loss;
-        out.d_chosen[static_cast<Eigen::Index>(i)] = static_cast<T>(t.d_chosen * inv_n);
-        out.d_rejected[static_cast<Eigen::Index>(i)] = static_cast<T>(t.d_rejected * inv_n);
+        const double w = b.weight.empty() ? 1.0 : static_cast<double>(b.weight[i]);
+        value += w * t.loss;
+        out.d_chosen[static_cast<Eigen::Index>(i)] = static_cast<T>(w * t.d_chosen * inv_n);
+        out.d_rejected[static_cast<Eigen::Index>(i)] = static_cast<T>(w * t.d_rejected * inv_n);
         rc += t.reward_chosen;
         rr += t.reward_rejected;
         acc += t.reward_chosen > t.reward_rejected ? 1.0 : 0.0;

@@ -1,0 +1,141 @@
+#ifndef PREFRL_PREFERENCE_PREFERENCE_GAME_HPP
+#define PREFRL_PREFERENCE_PREFERENCE_GAME_HPP
+
+/// \file
+/// Preference models over K responses and the symmetric game they define: Bradley-Terry
+/// matrices, sampled preference labels, win rates, exploitability (plain and KL-regularized),
+/// and the tabular no-regret dynamics that the Nash-learning losses approximate.
+///
+/// P[i][j] = P(y_i > y_j), with P + P^T = 1 and 1/2 on the diagonal (possibly intransitive,
+/// as rock-paper-scissors). For a policy pi over the responses, `(P pi)_y = P(y > pi)`; the
+/// minimax winner (Nash equilibrium of the symmetric zero-sum game pi^T (P - 1/2) pi') has
+/// exploitability `max_y (P pi)_y - 1/2 = 0`.
+
+#include <cmath>
+#include <span>
+#include <string_view>
+
+#include "prefrl/core/error.hpp"
+#include "prefrl/core/math.hpp"
+#include "prefrl/core/random.hpp"
+#include "prefrl/core/types.hpp"
+
+namespace prefrl::preference {
+
+/// Dense K x K matrix type of preference games (double: these are small).
+using preference_matrix = Eigen::MatrixXd;
+
+/// Bradley-Terry (1952): P[i][j] = sigma(s_i - s_j) from scores s.
+inline preference_matrix bradley_terry(const Eigen::VectorXd& scores) {
+    constexpr auto fn = "prefrl::preference::bradley_terry";
+    require_non_empty(fn, "scores", static_cast<std::size_t>(scores.size()));
+    if (!scores.allFinite()) fail(fn, "scores must be finite");
+    const Eigen::Index k = scores.size();
+    preference_matrix p(k, k);
+    for (Eigen::Index i = 0; i < k; ++i)
+        for (Eigen::Index j = 0; j < k; ++j) p(i, j) = sigmoid(scores[i] - scores[j]);
+    return p;
+}
+
+/// Checks a preference matrix: square, entries in [0, 1], P + P^T = 1 within 1e-9.
+inline void validate_preference_matrix(std::string_view fn, const preference_matrix& p) {
+    if (p.rows() == 0 || p.rows() != p.cols()) fail(fn, "P must be a non-empty square matrix, got ", p.rows(), " x ", p.cols());
+    for (Eigen::Index i = 0; i < p.rows(); ++i)
+        for (Eigen::Index j = 0; j < p.cols(); ++j) {
+            if (!(p(i, j) >= 0.0 && p(i, j) <= 1.0)) fail(fn, "P(", i, ", ", j, ") must be in [0, 1], got ", p(i, j));
+            if (!(std::abs(p(i, j) + p(j, i) - 1.0) <= 1e-9))
+                fail(fn, "P(", i, ", ", j, ") + P(", j, ", ", i, ") must be 1, got ", p(i, j) + p(j, i));
+        }
+}
+
+/// Checks a distribution over K responses: entries >= 0 summing to 1 within 1e-9.
+inline void validate_policy(std::string_view fn, std::string_view name, const Eigen::VectorXd& pi, Eigen::Index k) {
+    if (pi.size() != k) fail(fn, name, " has ", pi.size(), " entries but P is ", k, " x ", k);
+    for (Eigen::Index i = 0; i < k; ++i)
+        if (!(pi[i] >= 0.0)) fail(fn, name, "[", i, "] must be a probability >= 0, got ", pi[i]);
+    if (!(std::abs(pi.sum() - 1.0) <= 1e-9)) fail(fn, name, " must sum to 1, got sum ", pi.sum());
+}
+
+/// Win rates `(P pi)_y = P(y > pi)` of every response against a policy.
+inline Eigen::VectorXd win_rates(const preference_matrix& p, const Eigen::VectorXd& pi) {
+    constexpr auto fn = "prefrl::preference::win_rates";
+    validate_preference_matrix(fn, p);
+    validate_policy(fn, "pi", pi, p.rows());
+    return p * pi;
+}
+
+/// Exploitability `max_y P(y > pi) - 1/2`: how much a best response beats pi; 0 exactly at
+/// the minimax winner (Nash equilibrium of the preference game), > 0 elsewhere.
+inline double exploitability(const preference_matrix& p, const Eigen::VectorXd& pi) {
+    return win_rates(p, pi).maxCoeff() - 0.5;
+}
+
+/// Exploitability in the KL-regularized game (Munos et al. 2023, "Nash Learning from Human
+/// Feedback"; INPO's objective): `tau log sum_y pi_ref(y) exp(P(y > pi)/tau) + tau KL(pi || pi_ref) - 1/2`,
+/// >= 0 and 0 only at the regularized equilibrium pi_tau = softmax(log pi_ref + P pi_tau / tau).
+inline double regularized_exploitability(const preference_matrix& p, const Eigen::VectorXd& pi,
+                                         const Eigen::VectorXd& pi_ref, double tau) {
+    constexpr auto fn = "prefrl::preference::regularized_exploitability";
+    require_positive(fn, "tau", tau);
+    validate_preference_matrix(fn, p);
+    validate_policy(fn, "pi", pi, p.rows());
+    validate_policy(fn, "pi_ref", pi_ref, p.rows());
+    const Eigen::VectorXd r = p * pi;
+    Eigen::VectorXd terms(p.rows());
+    double kl = 0.0;
+    for (Eigen::Index y = 0; y < p.rows(); ++y) {
+        terms[y] = std::log(pi_ref[y]) + r[y] / tau;
+        if (pi[y] > 0.0) kl += pi[y] * (std::log(pi[y]) - std::log(pi_ref[y]));
+    }
+    return tau * logsumexp<double>(std::span<const double>(terms.data(), static_cast<std::size_t>(terms.size()))) +
+           tau * kl - 0.5;
+}
+
+/// Draws a preference label: true (y_i preferred) with probability P[i][j].
+template <RandomGenerator G>
+bool sample_preference(const preference_matrix& p, index_t i, index_t j, G& rng) {
+    constexpr auto fn = "prefrl::preference::sample_preference";
+    if (i < 0 || i >= p.rows()) fail(fn, "i must be in [0, ", p.rows(), "), got ", i);
+    if (j < 0 || j >= p.rows()) fail(fn, "j must be in [0, ", p.rows(), "), got ", j);
+    return uniform01<double>(rng) < p(i, j);
+}
+
+/// Normalizes log-probabilities in place (lp -= logsumexp(lp)) and returns the policy.
+inline Eigen::VectorXd softmax_of_log(Eigen::VectorXd& lp) {
+    lp.array() -= logsumexp<double>(std::span<const double>(lp.data(), static_cast<std::size_t>(lp.size())));
+    return lp.array().exp().matrix();
+}
+
+/// One Hedge (multiplicative weights) step on the preference game, in log space:
+/// `lp <- lp + eta P pi`, normalized. This is the exact tabular form of SPO (Swamy et al.
+/// 2024: eta = 1/eta_SPO), of SPPO solved exactly per iteration (eta = 1/beta) and of DNO
+/// (eta = 1/eta_DNO); its average iterate converges to the minimax winner.
+inline void hedge_step(Eigen::VectorXd& lp, const preference_matrix& p, double eta) {
+    lp += eta * (p * lp.array().exp().matrix());
+    softmax_of_log(lp);
+}
+
+/// One optimistic Hedge step: `lp <- lp + eta (2 r_t - r_{t-1})`, r = P pi (Rakhlin and
+/// Sridharan 2013; Daskalakis et al. 2018); `previous_r` holds r_{t-1} (pass r_0 at t = 0) and
+/// is updated. Its last iterate converges to the minimax winner.
+inline void optimistic_hedge_step(Eigen::VectorXd& lp, Eigen::VectorXd& previous_r, const preference_matrix& p,
+                                  double eta) {
+    const Eigen::VectorXd r = p * lp.array().exp().matrix();
+    lp += eta * (2.0 * r - previous_r);
+    previous_r = r;
+    softmax_of_log(lp);
+}
+
+/// One INPO step in its tabular closed form (Zhang et al., ICLR 2025):
+/// `lp <- (P pi)/eta + (tau/eta) log pi_ref + (1 - tau/eta) lp`, normalized. Fixed point: the
+/// KL-regularized equilibrium pi_tau; the last iterate converges when the map contracts.
+inline void inpo_step(Eigen::VectorXd& lp, const preference_matrix& p, const Eigen::VectorXd& log_ref, double eta,
+                      double tau) {
+    const Eigen::VectorXd r = p * lp.array().exp().matrix();
+    lp = r / eta + (tau / eta) * log_ref + (1.0 - tau / eta) * lp;
+    softmax_of_log(lp);
+}
+
+}  // namespace prefrl::preference
+
+#endif  // PREFRL_PREFERENCE_PREFERENCE_GAME_HPP
