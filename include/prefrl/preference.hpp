@@ -21,6 +21,7 @@
 #include "prefrl/preference/nca.hpp"
 #include "prefrl/preference/orpo.hpp"
 #include "prefrl/preference/pair_batch.hpp"
+#include "prefrl/preference/population.hpp"
 #include "prefrl/preference/preference_game.hpp"
 #include "prefrl/preference/robust_dpo.hpp"
 #include "prefrl/preference/simpo.hpp"

@@ -31,53 +31,6 @@ pref::preference_matrix p6() {
 
 Eigen::VectorXd uniform_log(Eigen::Index k) { return Eigen::VectorXd::Constant(k, -std::log(double(k))); }
 
-// Trains tabular logits theta (pi = softmax(theta)) by gradient descent on a pairwise loss's
-// population objective 2 sum_{i, j} pi_ref(i) pi_ref(j) P_ij loss(y_i chosen over y_j) (pairs
-// y1, y2 ~ pi_ref, the winner drawn from P; y1 = y2 adds a constant), built as one weighted
-// pair_batch of all ordered pairs and differentiated through log softmax.
-template <class Loss>
-Eigen::VectorXd train_on_population(const Loss& loss, const pref::preference_matrix& p, const Eigen::VectorXd& pi_ref,
-                                    double lr, int steps, double* final_value = nullptr) {
-    const Eigen::Index k = p.rows();
-    std::vector<Eigen::Index> first, second;
-    for (Eigen::Index i = 0; i < k; ++i)
-        for (Eigen::Index j = 0; j < k; ++j) {
-            first.push_back(i);
-            second.push_back(j);
-        }
-    const std::size_t n = first.size();
-    std::vector<double> chosen(n), rejected(n), ref_chosen(n), ref_rejected(n), weight(n);
-    for (std::size_t q = 0; q < n; ++q) {
-        ref_chosen[q] = std::log(pi_ref[first[q]]);
-        ref_rejected[q] = std::log(pi_ref[second[q]]);
-        weight[q] = 2.0 * double(n) * pi_ref[first[q]] * pi_ref[second[q]] * p(first[q], second[q]);
-    }
-    Eigen::VectorXd theta = pi_ref.array().log().matrix();
-    for (int step = 0; step <= steps; ++step) {
-        Eigen::VectorXd lp = theta;
-        const Eigen::VectorXd pi = pref::softmax_of_log(lp);
-        for (std::size_t q = 0; q < n; ++q) {
-            chosen[q] = lp[first[q]];
-            rejected[q] = lp[second[q]];
-        }
-        pref::pair_batch<double> batch{chosen, rejected, ref_chosen, ref_rejected};
-        batch.weight = weight;
-        const auto r = loss(batch);
-        if (final_value) *final_value = r.value;
-        if (step == steps) break;
-        // d log pi(i) / d theta_k = 1[i = k] - pi_k
-        Eigen::VectorXd grad = Eigen::VectorXd::Zero(k);
-        for (std::size_t q = 0; q < n; ++q) {
-            grad[first[q]] += r.d_chosen[Eigen::Index(q)];
-            grad[second[q]] += r.d_rejected[Eigen::Index(q)];
-        }
-        grad -= pi * grad.sum();
-        theta -= lr * grad;
-    }
-    Eigen::VectorXd lp = theta;
-    return pref::softmax_of_log(lp);
-}
-
 }  // namespace
 
 TEST_CASE("Bradley-Terry win rates of the spec's transitive instance") {
@@ -95,15 +48,15 @@ TEST_CASE("DPO and IPO, trained on the population loss, reach their closed forms
     const double beta = 0.1;
     // DPO: pi* ∝ pi_ref exp(s / beta); GD with lr 10/beta^2 is within 1e-4 after 16 steps.
     double value = 0;
-    const auto pi_dpo = train_on_population(pref::dpo{.beta = beta}, p, pi_ref, 10 / (beta * beta), 16, &value);
+    const auto pi_dpo = pref::train_on_population(pref::dpo{.beta = beta}, p, pi_ref, 10 / (beta * beta), 16, &value);
     const Eigen::VectorXd dpo_star{{0.0295318116, 0.0347783757, 0.1246926929, 0.2033699287, 0.6076271912}};
     CHECK((pi_dpo - dpo_star).cwiseAbs().maxCoeff() < 1e-4);
     CHECK(value == Approx(0.6881874230).epsilon(1e-6));
     double start = 0;
-    train_on_population(pref::dpo{.beta = beta}, p, pi_ref, 0.0, 0, &start);
+    pref::train_on_population(pref::dpo{.beta = beta}, p, pi_ref, 0.0, 0, &start);
     CHECK(start == Approx(std::log(2.0)).epsilon(1e-12));  // L(pi_ref) = ln 2
     // IPO (summed form, |y| = 1): pi_IPO ∝ pi_ref exp(P(y > pi_ref) / beta); lr 1, 16 steps.
-    const auto pi_ipo = train_on_population(pref::ipo{.beta = beta, .length_normalize = false}, p, pi_ref, 1.0, 16, &value);
+    const auto pi_ipo = pref::train_on_population(pref::ipo{.beta = beta, .length_normalize = false}, p, pi_ref, 1.0, 16, &value);
     const Eigen::VectorXd ipo_star{{0.2400988431, 0.1941539904, 0.2255329276, 0.1733595439, 0.1668546950}};
     CHECK((pi_ipo - ipo_star).cwiseAbs().maxCoeff() < 1e-4);
     CHECK(value == Approx(0.2475318556 / (beta * beta)).epsilon(1e-6));
