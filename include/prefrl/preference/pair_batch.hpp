@@ -152,7 +152,10 @@ pair_loss_result<T> mean_over_pairs(const pair_batch<T>& b, Term&& term) {
 
 /// The log-ratios a = c - c0, b = r - r0 of pair i (in double).
 template <class T>
-std::pair<double, double> pair_log_ratios(const pair_batch<T>& b, std::size_t i);
+std::pair<double, double> pair_log_ratios(const pair_batch<T>& b, std::size_t i) {
+    return {static_cast<double>(b.chosen[i]) - static_cast<double>(b.ref_chosen[i]),
+            static_cast<double>(b.rejected[i]) - static_cast<double>(b.ref_rejected[i])};
+}
 
 /// Averages a loss that depends on the pair only through the margin u = beta (a - b):
 /// `f(u)` returns {loss, d loss / d u}; then d/dc = beta f'(u), d/dr = -beta f'(u), and the
@@ -164,13 +167,6 @@ pair_loss_result<T> mean_over_margins(const pair_batch<T>& batch, double beta, F
         const auto [loss, d_u] = f(beta * (a - b));
         return pair_term{loss, beta * d_u, -beta * d_u, beta * a, beta * b};
     });
-}
-
-/// The log-ratios a = c - c0, b = r - r0 of pair i (in double).
-template <class T>
-std::pair<double, double> pair_log_ratios(const pair_batch<T>& b, std::size_t i) {
-    return {static_cast<double>(b.chosen[i]) - static_cast<double>(b.ref_chosen[i]),
-            static_cast<double>(b.rejected[i]) - static_cast<double>(b.ref_rejected[i])};
 }
 
 }  // namespace prefrl::detail
