@@ -60,7 +60,8 @@ TEST_CASE("float row log-sum-exp over 128k entries stays within 1e-5 relative of
     for (Eigen::Index r = 0; r < 2; ++r) {
         const double rel = std::abs(static_cast<double>(lf[r]) - ld[r]) / std::abs(ld[r]);
         INFO("relative difference " << rel);
-        CHECK(rel <= 1e-5);
+        CHECK(rel <= 1e-5);  // the issue's requirement
+        CHECK(rel <= 1e-6);  // what the double accumulation gives (about 4e-8 measured)
         CHECK(std::abs(ld[r] - reference_logsumexp(zd.row(r).data(), vocab)) <= 1e-12 * std::abs(ld[r]));
     }
 }

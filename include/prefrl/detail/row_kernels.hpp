@@ -14,7 +14,8 @@
 /// of the next row gained nothing over the hardware prefetcher, so neither is used.
 ///
 /// Sums of exponentials are taken in blocks of 2048 entries and accumulated in double:
-/// a float row of 128k entries stays within 1e-7 relative of the double result.
+/// a float row of 128k entries stays within 1e-7 relative of the double result (4e-8
+/// measured: the rounding of the float result itself).
 
 #include <Eigen/Core>
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -25,14 +26,26 @@ std::vector<std::size_t> sorting_permutation(std::size_t n, Key key) {
     return order;
 }
 
-/// The AOT loss on sorted quantities: `delta_k = first[order_first[k]] - second[order_second[k]]`,
+/// The AOT loss (checks included): `delta_k = first[order_first[k]] - second[order_second[k]]`,
 /// loss_k the cDPO form on beta delta_k; gradients scattered back through the sorts.
 /// `paired`: first = c - r (to chosen +, rejected -), second = c0 - r0 (constant);
 /// unpaired: first = a (to chosen), second = b (to rejected, -).
 template <class T>
-pair_loss_result<T> aot_sorted(const pair_batch<T>& batch, double beta, double eps, const std::vector<double>& first,
-                               const std::vector<double>& second, bool paired) {
-    const std::size_t n = first.size();
+pair_loss_result<T> aot_loss(std::string_view fn, const pair_batch<T>& batch, double beta, double eps, bool paired) {
+    require_positive(fn, "beta", beta);
+    require_in_half_open(fn, "label_smoothing", eps, 0.0, 0.5);
+    validate_pairs(fn, batch, {.reference = true});
+    require(batch.weight.empty(), fn, "weight is not supported: AOT matches pairs by sorting, not by index");
+    const std::size_t n = batch.chosen.size();
+    std::vector<double> first(n), second(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        if (paired) {
+            first[i] = static_cast<double>(batch.chosen[i]) - static_cast<double>(batch.rejected[i]);
+            second[i] = static_cast<double>(batch.ref_chosen[i]) - static_cast<double>(batch.ref_rejected[i]);
+        } else {
+            std::tie(first[i], second[i]) = pair_log_ratios(batch, i);
+        }
+    }
     const auto order_first = sorting_permutation(n, [&](std::size_t i) { return first[i]; });
     const auto order_second = sorting_permutation(n, [&](std::size_t i) { return second[i]; });
     std::vector<double> loss(n), d_chosen(n, 0.0), d_rejected(n, 0.0);
@@ -72,17 +85,7 @@ struct aot {
 
     template <std::floating_point T>
     pair_loss_result<T> operator()(const pair_batch<T>& batch) const {
-        constexpr auto fn = "prefrl::preference::aot";
-        require_positive(fn, "beta", beta);
-        require_in_half_open(fn, "label_smoothing", label_smoothing, 0.0, 0.5);
-        prefrl::detail::validate_pairs(fn, batch, {.reference = true});
-        require(batch.weight.empty(), fn, "weight is not supported: AOT matches pairs by sorting, not by index");
-        std::vector<double> margin(batch.chosen.size()), ref_margin(batch.chosen.size());
-        for (std::size_t i = 0; i < margin.size(); ++i) {
-            margin[i] = static_cast<double>(batch.chosen[i]) - static_cast<double>(batch.rejected[i]);
-            ref_margin[i] = static_cast<double>(batch.ref_chosen[i]) - static_cast<double>(batch.ref_rejected[i]);
-        }
-        return prefrl::detail::aot_sorted(batch, beta, label_smoothing, margin, ref_margin, true);
+        return prefrl::detail::aot_loss("prefrl::preference::aot", batch, beta, label_smoothing, true);
     }
 };
 
@@ -94,14 +97,7 @@ struct aot_unpaired {
 
     template <std::floating_point T>
     pair_loss_result<T> operator()(const pair_batch<T>& batch) const {
-        constexpr auto fn = "prefrl::preference::aot_unpaired";
-        require_positive(fn, "beta", beta);
-        require_in_half_open(fn, "label_smoothing", label_smoothing, 0.0, 0.5);
-        prefrl::detail::validate_pairs(fn, batch, {.reference = true});
-        require(batch.weight.empty(), fn, "weight is not supported: AOT matches pairs by sorting, not by index");
-        std::vector<double> a(batch.chosen.size()), b(batch.chosen.size());
-        for (std::size_t i = 0; i < a.size(); ++i) std::tie(a[i], b[i]) = prefrl::detail::pair_log_ratios(batch, i);
-        return prefrl::detail::aot_sorted(batch, beta, label_smoothing, a, b, false);
+        return prefrl::detail::aot_loss("prefrl::preference::aot_unpaired", batch, beta, label_smoothing, false);
     }
 };
 
