@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <span>
 #include <string_view>
-#include <tuple>
 #include <vector>
 
 #include "prefrl/core/error.hpp"
@@ -29,9 +29,11 @@ std::vector<std::size_t> sorting_permutation(std::size_t n, Key key) {
 /// The AOT loss (checks included): `delta_k = first[order_first[k]] - second[order_second[k]]`,
 /// loss_k the cDPO form on beta delta_k; gradients scattered back through the sorts.
 /// `paired`: first = c - r (to chosen +, rejected -), second = c0 - r0 (constant);
-/// unpaired: first = a (to chosen), second = b (to rejected, -).
+/// unpaired: first = a (to chosen), second = b (to rejected, -). The sorts make it
+/// O(n log n) and scalar; the per-pair results then go through `mean_over_pairs`.
 template <class T>
-pair_loss_result<T> aot_loss(std::string_view fn, const pair_batch<T>& batch, double beta, double eps, bool paired) {
+pair_loss_metrics<T> aot_loss(std::string_view fn, const pair_batch<T>& batch, double beta, double eps, bool paired,
+                              std::span<T> out_chosen, std::span<T> out_rejected) {
     require_positive(fn, "beta", beta);
     require_in_half_open(fn, "label_smoothing", eps, 0.0, 0.5);
     validate_pairs(fn, batch, {.reference = true});
@@ -39,20 +41,17 @@ pair_loss_result<T> aot_loss(std::string_view fn, const pair_batch<T>& batch, do
     const std::size_t n = batch.chosen.size();
     std::vector<double> first(n), second(n);
     for (std::size_t i = 0; i < n; ++i) {
-        if (paired) {
-            first[i] = static_cast<double>(batch.chosen[i]) - static_cast<double>(batch.rejected[i]);
-            second[i] = static_cast<double>(batch.ref_chosen[i]) - static_cast<double>(batch.ref_rejected[i]);
-        } else {
-            std::tie(first[i], second[i]) = pair_log_ratios(batch, i);
-        }
+        const double c = batch.chosen[i], r = batch.rejected[i], c0 = batch.ref_chosen[i], r0 = batch.ref_rejected[i];
+        first[i] = paired ? c - r : c - c0;
+        second[i] = paired ? c0 - r0 : r - r0;
     }
     const auto order_first = sorting_permutation(n, [&](std::size_t i) { return first[i]; });
     const auto order_second = sorting_permutation(n, [&](std::size_t i) { return second[i]; });
-    std::vector<double> loss(n), d_chosen(n, 0.0), d_rejected(n, 0.0);
+    std::vector<T> loss(n), d_chosen(n, T(0)), d_rejected(n, T(0));
     for (std::size_t k = 0; k < n; ++k) {
         const double u = beta * (first[order_first[k]] - second[order_second[k]]);
-        loss[k] = -(1 - eps) * log_sigmoid(u) - eps * log_sigmoid(-u);
-        const double d_delta = beta * (-(1 - eps) * sigmoid(-u) + eps * sigmoid(u));
+        loss[k] = static_cast<T>(-(1 - eps) * log_sigmoid(u) - eps * log_sigmoid(-u));
+        const T d_delta = static_cast<T>(beta * (-(1 - eps) * sigmoid(-u) + eps * sigmoid(u)));
         if (paired) {  // first = c - r: d/dc = +, d/dr = -; second = c0 - r0 is constant
             d_chosen[order_first[k]] += d_delta;
             d_rejected[order_first[k]] -= d_delta;
@@ -61,9 +60,15 @@ pair_loss_result<T> aot_loss(std::string_view fn, const pair_batch<T>& batch, do
             d_rejected[order_second[k]] -= d_delta;
         }
     }
-    return mean_over_pairs(batch, [&](std::size_t i) {
-        const auto [a, b] = pair_log_ratios(batch, i);
-        return pair_term{loss[i], d_chosen[i], d_rejected[i], beta * a, beta * b};  // loss: any order sums the same
+    const T beta_t = static_cast<T>(beta);
+    using array = Eigen::Array<T, Eigen::Dynamic, 1>;
+    return mean_over_pairs(fn, batch, {.reference = true}, out_chosen, out_rejected, [&](const auto& p, auto& t) {
+        // loss_k belongs to no single pair; any order sums the same
+        t.loss = Eigen::Map<const array>(loss.data() + p.begin, p.size);
+        t.d_chosen = Eigen::Map<const array>(d_chosen.data() + p.begin, p.size);
+        t.d_rejected = Eigen::Map<const array>(d_rejected.data() + p.begin, p.size);
+        t.reward_chosen = beta_t * (p.chosen - p.ref_chosen);
+        t.reward_rejected = beta_t * (p.rejected - p.ref_rejected);
     });
 }
 
@@ -85,7 +90,14 @@ struct aot {
 
     template <std::floating_point T>
     pair_loss_result<T> operator()(const pair_batch<T>& batch) const {
-        return prefrl::detail::aot_loss("prefrl::preference::aot", batch, beta, label_smoothing, true);
+        return prefrl::detail::with_new_gradients(*this, batch);
+    }
+
+    /// Writes the gradient into `d_chosen`, `d_rejected` and returns the value and metrics.
+    template <std::floating_point T>
+    pair_loss_metrics<T> operator()(const pair_batch<T>& batch, std::span<T> d_chosen, std::span<T> d_rejected) const {
+        return prefrl::detail::aot_loss("prefrl::preference::aot", batch, beta, label_smoothing, true, d_chosen,
+                                        d_rejected);
     }
 };
 
@@ -97,7 +109,14 @@ struct aot_unpaired {
 
     template <std::floating_point T>
     pair_loss_result<T> operator()(const pair_batch<T>& batch) const {
-        return prefrl::detail::aot_loss("prefrl::preference::aot_unpaired", batch, beta, label_smoothing, false);
+        return prefrl::detail::with_new_gradients(*this, batch);
+    }
+
+    /// Writes the gradient into `d_chosen`, `d_rejected` and returns the value and metrics.
+    template <std::floating_point T>
+    pair_loss_metrics<T> operator()(const pair_batch<T>& batch, std::span<T> d_chosen, std::span<T> d_rejected) const {
+        return prefrl::detail::aot_loss("prefrl::preference::aot_unpaired", batch, beta, label_smoothing, false, d_chosen,
+                                        d_rejected);
     }
 };
 

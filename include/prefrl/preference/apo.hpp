@@ -7,8 +7,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include <span>
+
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/math.hpp"
+#include "prefrl/detail/array_math.hpp"
 #include "prefrl/preference/pair_batch.hpp"
 
 namespace prefrl::detail {
@@ -28,14 +31,24 @@ struct apo_zero {
 
     template <std::floating_point T>
     pair_loss_result<T> operator()(const pair_batch<T>& batch) const {
+        return prefrl::detail::with_new_gradients(*this, batch);
+    }
+
+    /// Writes the gradient into `d_chosen`, `d_rejected` (one entry per pair; reuse them
+    /// across steps) and returns the value and metrics.
+    template <std::floating_point T>
+    pair_loss_metrics<T> operator()(const pair_batch<T>& batch, std::span<T> d_chosen, std::span<T> d_rejected) const {
         constexpr auto fn = "prefrl::preference::apo_zero";
         require_positive(fn, "beta", beta);
-        prefrl::detail::validate_pairs(fn, batch, {.reference = true});
-        return prefrl::detail::mean_over_pairs(batch, [&](std::size_t i) {
-            const auto [a, b] = prefrl::detail::pair_log_ratios(batch, i);
-            const double ra = beta * a, rb = beta * b;
-            return prefrl::detail::pair_term{1.0 - sigmoid(ra) + sigmoid(rb), -beta * prefrl::detail::sigmoid_slope(ra),
-                                             beta * prefrl::detail::sigmoid_slope(rb), ra, rb};
+        const T beta_t = static_cast<T>(beta);
+        return prefrl::detail::mean_over_pairs(fn, batch, {.reference = true}, d_chosen, d_rejected, [&](const auto& p, auto& t) {
+            t.reward_chosen = beta_t * (p.chosen - p.ref_chosen);
+            t.reward_rejected = beta_t * (p.rejected - p.ref_rejected);
+            const auto lc = prefrl::detail::logistic_of(t.reward_chosen);
+            const auto lr = prefrl::detail::logistic_of(t.reward_rejected);
+            t.loss = T(1) - lc.sigmoid + lr.sigmoid;
+            t.d_chosen = -beta_t * lc.sigmoid * lc.sigmoid_neg;
+            t.d_rejected = beta_t * lr.sigmoid * lr.sigmoid_neg;
         });
     }
 };
@@ -49,15 +62,26 @@ struct apo_down {
 
     template <std::floating_point T>
     pair_loss_result<T> operator()(const pair_batch<T>& batch) const {
+        return prefrl::detail::with_new_gradients(*this, batch);
+    }
+
+    /// Writes the gradient into `d_chosen`, `d_rejected` (one entry per pair; reuse them
+    /// across steps) and returns the value and metrics.
+    template <std::floating_point T>
+    pair_loss_metrics<T> operator()(const pair_batch<T>& batch, std::span<T> d_chosen, std::span<T> d_rejected) const {
         constexpr auto fn = "prefrl::preference::apo_down";
         require_positive(fn, "beta", beta);
-        prefrl::detail::validate_pairs(fn, batch, {.reference = true});
-        return prefrl::detail::mean_over_pairs(batch, [&](std::size_t i) {
-            const auto [a, b] = prefrl::detail::pair_log_ratios(batch, i);
-            const double ra = beta * a, rb = beta * b, u = ra - rb;
-            return prefrl::detail::pair_term{sigmoid(ra) + 1.0 - sigmoid(u),
-                                             beta * (prefrl::detail::sigmoid_slope(ra) - prefrl::detail::sigmoid_slope(u)),
-                                             beta * prefrl::detail::sigmoid_slope(u), ra, rb};
+        using A = prefrl::detail::pair_array<T>;
+        const T beta_t = static_cast<T>(beta);
+        return prefrl::detail::mean_over_pairs(fn, batch, {.reference = true}, d_chosen, d_rejected, [&](const auto& p, auto& t) {
+            t.reward_chosen = beta_t * (p.chosen - p.ref_chosen);
+            t.reward_rejected = beta_t * (p.rejected - p.ref_rejected);
+            const auto lc = prefrl::detail::logistic_of(t.reward_chosen);
+            const auto lu = prefrl::detail::logistic_of(A(t.reward_chosen - t.reward_rejected));
+            const A slope_u = lu.sigmoid * lu.sigmoid_neg;
+            t.loss = lc.sigmoid + T(1) - lu.sigmoid;
+            t.d_chosen = beta_t * (lc.sigmoid * lc.sigmoid_neg - slope_u);
+            t.d_rejected = beta_t * slope_u;
         });
     }
 };

@@ -7,8 +7,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include <span>
+
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/math.hpp"
+#include "prefrl/detail/array_math.hpp"
 #include "prefrl/preference/pair_batch.hpp"
 
 namespace prefrl::preference {
@@ -24,15 +27,25 @@ struct bco {
 
     template <std::floating_point T>
     pair_loss_result<T> operator()(const pair_batch<T>& batch) const {
+        return prefrl::detail::with_new_gradients(*this, batch);
+    }
+
+    /// Writes the gradient into `d_chosen`, `d_rejected` (one entry per pair; reuse them
+    /// across steps) and returns the value and metrics.
+    template <std::floating_point T>
+    pair_loss_metrics<T> operator()(const pair_batch<T>& batch, std::span<T> d_chosen, std::span<T> d_rejected) const {
         constexpr auto fn = "prefrl::preference::bco";
         require_positive(fn, "beta", beta);
         require_finite(fn, "delta", delta);
-        prefrl::detail::validate_pairs(fn, batch, {.reference = true});
-        return prefrl::detail::mean_over_pairs(batch, [&](std::size_t i) {
-            const auto [a, b] = prefrl::detail::pair_log_ratios(batch, i);
-            const double ra = beta * a, rb = beta * b;
-            const double loss = -log_sigmoid(ra - delta) - log_sigmoid(-(rb - delta));
-            return prefrl::detail::pair_term{loss, -beta * sigmoid(-(ra - delta)), beta * sigmoid(rb - delta), ra, rb};
+        const T beta_t = static_cast<T>(beta), delta_t = static_cast<T>(delta);
+        return prefrl::detail::mean_over_pairs(fn, batch, {.reference = true}, d_chosen, d_rejected, [&](const auto& p, auto& t) {
+            t.reward_chosen = beta_t * (p.chosen - p.ref_chosen);
+            t.reward_rejected = beta_t * (p.rejected - p.ref_rejected);
+            const auto lc = prefrl::detail::logistic_of(t.reward_chosen - delta_t);
+            const auto lr = prefrl::detail::logistic_of(t.reward_rejected - delta_t);
+            t.loss = -lc.log_sigmoid - lr.log_sigmoid_neg;
+            t.d_chosen = -beta_t * lc.sigmoid_neg;
+            t.d_rejected = beta_t * lr.sigmoid;
         });
     }
 };

@@ -7,8 +7,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include <span>
+
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/math.hpp"
+#include "prefrl/detail/array_math.hpp"
 #include "prefrl/preference/pair_batch.hpp"
 
 namespace prefrl::preference {
@@ -27,18 +30,25 @@ struct discopop {
 
     template <std::floating_point T>
     pair_loss_result<T> operator()(const pair_batch<T>& batch) const {
+        return prefrl::detail::with_new_gradients(*this, batch);
+    }
+
+    /// Writes the gradient into `d_chosen`, `d_rejected` (one entry per pair; reuse them
+    /// across steps) and returns the value and metrics.
+    template <std::floating_point T>
+    pair_loss_metrics<T> operator()(const pair_batch<T>& batch, std::span<T> d_chosen, std::span<T> d_rejected) const {
         constexpr auto fn = "prefrl::preference::discopop";
         require_positive(fn, "beta", beta);
         require_positive(fn, "tau", tau);
-        prefrl::detail::validate_pairs(fn, batch, {.reference = true});
-        return prefrl::detail::mean_over_margins(batch, beta, [&](double z) {
-            const double m = sigmoid(z / tau), one_minus_m = sigmoid(-z / tau);
-            const double m_exp = std::exp(log_sigmoid(z / tau) - z);  // m exp(-z)
-            const double loss = one_minus_m * (-log_sigmoid(z)) + m_exp;
+        using A = prefrl::detail::pair_array<T>;
+        const T tau_t = static_cast<T>(tau);
+        return prefrl::detail::mean_over_margins(fn, batch, beta, d_chosen, d_rejected, [&](const auto& z, auto& loss, auto& d_z) {
+            const auto m = prefrl::detail::logistic_of(A(z / tau_t));  // the mixing weight sigma(z / tau)
+            const auto l = prefrl::detail::logistic_of(z);
+            const A m_exp = (m.log_sigmoid - z).exp();                 // m exp(-z)
+            loss = m.sigmoid_neg * (-l.log_sigmoid) + m_exp;
             // dL/dz = m'(exp(-z) + log_sigmoid(z)) - (1 - m) sigma(-z) - m exp(-z),  m' = m (1 - m) / tau
-            const double d_z = (one_minus_m * m_exp + m * one_minus_m * log_sigmoid(z)) / tau -
-                               one_minus_m * sigmoid(-z) - m_exp;
-            return std::pair{loss, d_z};
+            d_z = (m.sigmoid_neg * m_exp + m.sigmoid * m.sigmoid_neg * l.log_sigmoid) / tau_t - m.sigmoid_neg * l.sigmoid_neg - m_exp;
         });
     }
 };

@@ -6,8 +6,11 @@
 
 #include <cmath>
 
+#include <span>
+
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/math.hpp"
+#include "prefrl/detail/array_math.hpp"
 #include "prefrl/preference/pair_batch.hpp"
 
 namespace prefrl::preference {
@@ -26,18 +29,27 @@ struct dno {
 
     template <std::floating_point T>
     pair_loss_result<T> operator()(const pair_batch<T>& batch) const {
+        return prefrl::detail::with_new_gradients(*this, batch);
+    }
+
+    /// Writes the gradient into `d_chosen`, `d_rejected` (one entry per pair; reuse them
+    /// across steps) and returns the value and metrics.
+    template <std::floating_point T>
+    pair_loss_metrics<T> operator()(const pair_batch<T>& batch, std::span<T> d_chosen, std::span<T> d_rejected) const {
         constexpr auto fn = "prefrl::preference::dno";
         require_positive(fn, "eta", eta);
-        prefrl::detail::validate_pairs(fn, batch, {.reference = false, .anchors = true, .target = true});
-        return prefrl::detail::mean_over_pairs(batch, [&](std::size_t i) {
-            const double ac = static_cast<double>(batch.chosen[i]) - static_cast<double>(batch.anchor_chosen[i]);
-            const double ar = static_cast<double>(batch.rejected[i]) - static_cast<double>(batch.anchor_rejected[i]);
-            const double p = static_cast<double>(batch.target[i]);
-            const double z = eta * (ac - ar);
-            const double loss = -p * log_sigmoid(z) - (1.0 - p) * log_sigmoid(-z);
-            const double d = eta * (sigmoid(z) - p);
-            return prefrl::detail::pair_term{loss, d, -d, eta * ac, eta * ar};
-        });
+        using A = prefrl::detail::pair_array<T>;
+        const T eta_t = static_cast<T>(eta);
+        return prefrl::detail::mean_over_pairs(
+            fn, batch, {.reference = false, .anchors = true, .target = true}, d_chosen, d_rejected,
+            [&](const auto& p, auto& t) {
+                t.reward_chosen = eta_t * (p.chosen - p.anchor_chosen);
+                t.reward_rejected = eta_t * (p.rejected - p.anchor_rejected);
+                const auto l = prefrl::detail::logistic_of(A(t.reward_chosen - t.reward_rejected));
+                t.loss = -p.target * l.log_sigmoid - (T(1) - p.target) * l.log_sigmoid_neg;
+                t.d_chosen = eta_t * (l.sigmoid - p.target);
+                t.d_rejected = -t.d_chosen;
+            });
     }
 };
 

@@ -7,8 +7,11 @@
 #include <cmath>
 #include <limits>
 
+#include <span>
+
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/math.hpp"
+#include "prefrl/detail/array_math.hpp"
 #include "prefrl/preference/pair_batch.hpp"
 
 namespace prefrl::preference {
@@ -42,40 +45,51 @@ struct dpo {
 
     template <std::floating_point T>
     pair_loss_result<T> operator()(const pair_batch<T>& batch) const {
+        return prefrl::detail::with_new_gradients(*this, batch);
+    }
+
+    /// Writes the gradient into `d_chosen`, `d_rejected` (one entry per pair; reuse them
+    /// across steps) and returns the value and metrics.
+    template <std::floating_point T>
+    pair_loss_metrics<T> operator()(const pair_batch<T>& batch, std::span<T> d_chosen, std::span<T> d_rejected) const {
         constexpr auto fn = "prefrl::preference::dpo";
         require_positive(fn, "beta", beta);
         require_in_half_open(fn, "label_smoothing", label_smoothing, 0.0, 0.5);
         if (divergence == f_divergence::alpha_divergence) require_positive(fn, "alpha", alpha);
-        prefrl::detail::validate_pairs(fn, batch, {.reference = true});
-        const double cap = std::log(static_cast<double>(std::numeric_limits<T>::max()));
-        // score s(t) and its derivative s'(t)
-        auto score = [&](double t) -> std::pair<double, double> {
-            switch (divergence) {
-                case f_divergence::forward_kl: {
-                    const double x = -t;
-                    return x > cap ? std::pair{-std::exp(cap), 0.0} : std::pair{-std::exp(x), std::exp(x)};
-                }
-                case f_divergence::js_divergence:
-                    return {log_sigmoid(t), sigmoid(-t)};
-                case f_divergence::alpha_divergence: {
-                    const double x = -alpha * t;
-                    return x > cap ? std::pair{-std::exp(cap) / alpha, 0.0} : std::pair{-std::exp(x) / alpha, std::exp(x)};
-                }
-                case f_divergence::reverse_kl:
-                default:
-                    return {t, 1.0};
+        using A = prefrl::detail::pair_array<T>;
+        const T beta_t = static_cast<T>(beta), eps = static_cast<T>(label_smoothing);
+        const T cap = std::log(std::numeric_limits<T>::max());
+        // score s(x) and its slope s'(x); forward KL is the alpha form with alpha = 1:
+        // s = -exp(y) / k, s' = exp(y), y = -k x, capped at log(max of T) with zero slope beyond
+        auto score = [&](const A& x, A& s, A& ds) {
+            if (divergence == f_divergence::js_divergence) {
+                s = prefrl::detail::log_sigmoid_array(x);
+                ds = prefrl::detail::sigmoid_array(-x);
+                return;
             }
+            const T k = divergence == f_divergence::forward_kl ? T(1) : static_cast<T>(alpha);
+            const A y = -k * x;
+            const A e = y.min(cap).exp();
+            s = (y > cap).select(-std::numeric_limits<T>::max() / k, -e / k);
+            ds = (y > cap).select(T(0), e);
         };
-        const double eps = label_smoothing;
-        return prefrl::detail::mean_over_pairs(batch, [&](std::size_t i) {
-            const auto [a, b] = prefrl::detail::pair_log_ratios(batch, i);
-            const auto [sa, dsa] = score(a);
-            const auto [sb, dsb] = score(b);
-            const double u = beta * (sa - sb);
-            const double loss = -(1 - eps) * log_sigmoid(u) - eps * log_sigmoid(-u);
-            const double d_u = -(1 - eps) * sigmoid(-u) + eps * sigmoid(u);
-            return prefrl::detail::pair_term{loss, d_u * beta * dsa, -d_u * beta * dsb, beta * a, beta * b};
-        });
+        const bool plain = divergence == f_divergence::reverse_kl;
+        return prefrl::detail::mean_over_pairs(
+            fn, batch, {.reference = true}, d_chosen, d_rejected, [&](const auto& p, auto& t) {
+                const A a = p.chosen - p.ref_chosen, b = p.rejected - p.ref_rejected;
+                t.reward_chosen = beta_t * a;
+                t.reward_rejected = beta_t * b;
+                A sa, dsa, sb, dsb;
+                if (!plain) {
+                    score(a, sa, dsa);
+                    score(b, sb, dsb);
+                }
+                const auto l = prefrl::detail::logistic_of(plain ? A(t.reward_chosen - t.reward_rejected) : A(beta_t * (sa - sb)));
+                t.loss = -(T(1) - eps) * l.log_sigmoid - eps * l.log_sigmoid_neg;
+                const A d_u = beta_t * (eps * l.sigmoid - (T(1) - eps) * l.sigmoid_neg);
+                t.d_chosen = plain ? d_u : A(d_u * dsa);
+                t.d_rejected = plain ? A(-d_u) : A(-d_u * dsb);
+            });
     }
 };
 

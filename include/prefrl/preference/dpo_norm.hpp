@@ -7,8 +7,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include <span>
+
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/math.hpp"
+#include "prefrl/detail/array_math.hpp"
 #include "prefrl/preference/pair_batch.hpp"
 
 namespace prefrl::preference {
@@ -22,17 +25,27 @@ struct dpo_norm {
 
     template <std::floating_point T>
     pair_loss_result<T> operator()(const pair_batch<T>& batch) const {
+        return prefrl::detail::with_new_gradients(*this, batch);
+    }
+
+    /// Writes the gradient into `d_chosen`, `d_rejected` (one entry per pair; reuse them
+    /// across steps) and returns the value and metrics.
+    template <std::floating_point T>
+    pair_loss_metrics<T> operator()(const pair_batch<T>& batch, std::span<T> d_chosen, std::span<T> d_rejected) const {
         constexpr auto fn = "prefrl::preference::dpo_norm";
         require_positive(fn, "beta", beta);
-        prefrl::detail::validate_pairs(fn, batch, {.reference = true, .lengths = true});
-        return prefrl::detail::mean_over_pairs(batch, [&](std::size_t i) {
-            const auto [a, b] = prefrl::detail::pair_log_ratios(batch, i);
-            const double lw = static_cast<double>(batch.chosen_length[i]);
-            const double ll = static_cast<double>(batch.rejected_length[i]);
-            const double u = beta * (a / lw - b / ll);
-            const double g = beta * sigmoid(-u);
-            return prefrl::detail::pair_term{-log_sigmoid(u), -g / lw, g / ll, beta * a, beta * b};
-        });
+        using A = prefrl::detail::pair_array<T>;
+        const T beta_t = static_cast<T>(beta);
+        return prefrl::detail::mean_over_pairs(
+            fn, batch, {.reference = true, .lengths = true}, d_chosen, d_rejected, [&](const auto& p, auto& t) {
+                const A a = p.chosen - p.ref_chosen, b = p.rejected - p.ref_rejected;
+                t.reward_chosen = beta_t * a;
+                t.reward_rejected = beta_t * b;
+                const auto l = prefrl::detail::logistic_of(A(beta_t * (a / p.chosen_length - b / p.rejected_length)));
+                t.loss = -l.log_sigmoid;
+                t.d_chosen = -beta_t * l.sigmoid_neg / p.chosen_length;
+                t.d_rejected = beta_t * l.sigmoid_neg / p.rejected_length;
+            });
     }
 };
 

@@ -7,8 +7,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include <span>
+
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/math.hpp"
+#include "prefrl/detail/array_math.hpp"
 #include "prefrl/preference/pair_batch.hpp"
 
 namespace prefrl::preference {
@@ -22,11 +25,18 @@ struct hinge {
 
     template <std::floating_point T>
     pair_loss_result<T> operator()(const pair_batch<T>& batch) const {
+        return prefrl::detail::with_new_gradients(*this, batch);
+    }
+
+    /// Writes the gradient into `d_chosen`, `d_rejected` (one entry per pair; reuse them
+    /// across steps) and returns the value and metrics.
+    template <std::floating_point T>
+    pair_loss_metrics<T> operator()(const pair_batch<T>& batch, std::span<T> d_chosen, std::span<T> d_rejected) const {
         constexpr auto fn = "prefrl::preference::hinge";
         require_positive(fn, "beta", beta);
-        prefrl::detail::validate_pairs(fn, batch, {.reference = true});
-        return prefrl::detail::mean_over_margins(batch, beta, [](double u) {
-            return std::pair{std::max(0.0, 1.0 - u), u < 1.0 ? -1.0 : 0.0};
+        return prefrl::detail::mean_over_margins(fn, batch, beta, d_chosen, d_rejected, [](const auto& u, auto& loss, auto& d_u) {
+            loss = (T(1) - u).max(T(0));
+            d_u = -(u < T(1)).template cast<T>();
         });
     }
 };

@@ -6,8 +6,11 @@
 
 #include <cmath>
 
+#include <span>
+
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/math.hpp"
+#include "prefrl/detail/array_math.hpp"
 #include "prefrl/preference/pair_batch.hpp"
 
 namespace prefrl::preference {
@@ -27,19 +30,28 @@ struct inpo {
 
     template <std::floating_point T>
     pair_loss_result<T> operator()(const pair_batch<T>& batch) const {
+        return prefrl::detail::with_new_gradients(*this, batch);
+    }
+
+    /// Writes the gradient into `d_chosen`, `d_rejected` (one entry per pair; reuse them
+    /// across steps) and returns the value and metrics.
+    template <std::floating_point T>
+    pair_loss_metrics<T> operator()(const pair_batch<T>& batch, std::span<T> d_chosen, std::span<T> d_rejected) const {
         constexpr auto fn = "prefrl::preference::inpo";
         require_positive(fn, "eta", eta);
         require_in_closed(fn, "tau", tau, 0.0, eta);
-        prefrl::detail::validate_pairs(fn, batch, {.reference = true, .anchors = true});
-        const double k = tau / eta;
-        return prefrl::detail::mean_over_pairs(batch, [&](std::size_t i) {
-            const double c = static_cast<double>(batch.chosen[i]), r = static_cast<double>(batch.rejected[i]);
-            const double ct = static_cast<double>(batch.anchor_chosen[i]), rt = static_cast<double>(batch.anchor_rejected[i]);
-            const double ref_gap = static_cast<double>(batch.ref_chosen[i]) - static_cast<double>(batch.ref_rejected[i]);
-            const double h = (c - r) - k * ref_gap - (1.0 - k) * (ct - rt);
-            const double gap = h - 1.0 / (2.0 * eta);
-            return prefrl::detail::pair_term{gap * gap, 2.0 * gap, -2.0 * gap, eta * (c - ct), eta * (r - rt)};
-        });
+        using A = prefrl::detail::pair_array<T>;
+        const T k = static_cast<T>(tau / eta), eta_t = static_cast<T>(eta), half_over_eta = static_cast<T>(1.0 / (2.0 * eta));
+        return prefrl::detail::mean_over_pairs(
+            fn, batch, {.reference = true, .anchors = true}, d_chosen, d_rejected, [&](const auto& p, auto& t) {
+                const A gap = (p.chosen - p.rejected) - k * (p.ref_chosen - p.ref_rejected) -
+                              (T(1) - k) * (p.anchor_chosen - p.anchor_rejected) - half_over_eta;
+                t.loss = gap.square();
+                t.d_chosen = T(2) * gap;
+                t.d_rejected = T(-2) * gap;
+                t.reward_chosen = eta_t * (p.chosen - p.anchor_chosen);
+                t.reward_rejected = eta_t * (p.rejected - p.anchor_rejected);
+            });
     }
 };
 

@@ -7,8 +7,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include <span>
+
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/math.hpp"
+#include "prefrl/detail/array_math.hpp"
 #include "prefrl/preference/pair_batch.hpp"
 
 namespace prefrl::preference {
@@ -25,16 +28,34 @@ struct ipo {
 
     template <std::floating_point T>
     pair_loss_result<T> operator()(const pair_batch<T>& batch) const {
+        return prefrl::detail::with_new_gradients(*this, batch);
+    }
+
+    /// Writes the gradient into `d_chosen`, `d_rejected` (one entry per pair; reuse them
+    /// across steps) and returns the value and metrics.
+    template <std::floating_point T>
+    pair_loss_metrics<T> operator()(const pair_batch<T>& batch, std::span<T> d_chosen, std::span<T> d_rejected) const {
         constexpr auto fn = "prefrl::preference::ipo";
         require_positive(fn, "beta", beta);
-        prefrl::detail::validate_pairs(fn, batch, {.reference = true, .lengths = length_normalize});
-        return prefrl::detail::mean_over_pairs(batch, [&](std::size_t i) {
-            const auto [a, b] = prefrl::detail::pair_log_ratios(batch, i);
-            const double lw = length_normalize ? static_cast<double>(batch.chosen_length[i]) : 1.0;
-            const double ll = length_normalize ? static_cast<double>(batch.rejected_length[i]) : 1.0;
-            const double gap = a / lw - b / ll - 1.0 / (2.0 * beta);
-            return prefrl::detail::pair_term{gap * gap, 2.0 * gap / lw, -2.0 * gap / ll, beta * a, beta * b};
-        });
+        using A = prefrl::detail::pair_array<T>;
+        const T beta_t = static_cast<T>(beta), half_over_beta = static_cast<T>(1.0 / (2.0 * beta));
+        return prefrl::detail::mean_over_pairs(
+            fn, batch, {.reference = true, .lengths = length_normalize}, d_chosen, d_rejected, [&](const auto& p, auto& t) {
+                const A a = p.chosen - p.ref_chosen, b = p.rejected - p.ref_rejected;
+                t.reward_chosen = beta_t * a;
+                t.reward_rejected = beta_t * b;
+                if (length_normalize) {
+                    const A gap = a / p.chosen_length - b / p.rejected_length - half_over_beta;
+                    t.loss = gap.square();
+                    t.d_chosen = T(2) * gap / p.chosen_length;
+                    t.d_rejected = T(-2) * gap / p.rejected_length;
+                } else {
+                    const A gap = a - b - half_over_beta;
+                    t.loss = gap.square();
+                    t.d_chosen = T(2) * gap;
+                    t.d_rejected = T(-2) * gap;
+                }
+            });
     }
 };
 

@@ -7,8 +7,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include <span>
+
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/math.hpp"
+#include "prefrl/detail/array_math.hpp"
 #include "prefrl/preference/pair_batch.hpp"
 
 namespace prefrl::preference {
@@ -28,23 +31,40 @@ struct orpo {
 
     template <std::floating_point T>
     pair_loss_result<T> operator()(const pair_batch<T>& batch) const {
+        return prefrl::detail::with_new_gradients(*this, batch);
+    }
+
+    /// Writes the gradient into `d_chosen`, `d_rejected` (one entry per pair; reuse them
+    /// across steps) and returns the value and metrics.
+    template <std::floating_point T>
+    pair_loss_metrics<T> operator()(const pair_batch<T>& batch, std::span<T> d_chosen, std::span<T> d_rejected) const {
         constexpr auto fn = "prefrl::preference::orpo";
         require_positive(fn, "lambda_", lambda_);
-        prefrl::detail::validate_pairs(fn, batch, {.reference = false, .lengths = true});
-        for (std::size_t i = 0; i < batch.chosen.size(); ++i) {
-            if (!(batch.chosen[i] < T(0))) fail(fn, "chosen[", i, "] must be < 0 (a log-probability), got ", batch.chosen[i]);
-            if (!(batch.rejected[i] < T(0)))
-                fail(fn, "rejected[", i, "] must be < 0 (a log-probability), got ", batch.rejected[i]);
+        using A = prefrl::detail::pair_array<T>;
+        const pair_fields fields{.reference = false, .lengths = true};
+        prefrl::detail::validate_pair_shapes(fn, batch, fields);
+        // log-probabilities must be < 0 (1 - p > 0 for the odds): one vector pass, then the
+        // scalar scan for the message
+        if (!(prefrl::as_eigen(batch.chosen).maxCoeff() < T(0) && prefrl::as_eigen(batch.rejected).maxCoeff() < T(0))) {
+            prefrl::detail::validate_pairs(fn, batch, fields);  // NaN and infinities first
+            for (std::size_t i = 0; i < batch.chosen.size(); ++i) {
+                if (!(batch.chosen[i] < T(0))) fail(fn, "chosen[", i, "] must be < 0 (a log-probability), got ", batch.chosen[i]);
+                if (!(batch.rejected[i] < T(0)))
+                    fail(fn, "rejected[", i, "] must be < 0 (a log-probability), got ", batch.rejected[i]);
+            }
         }
-        return prefrl::detail::mean_over_pairs(batch, [&](std::size_t i) {
-            const double lw = static_cast<double>(batch.chosen_length[i]);
-            const double ll = static_cast<double>(batch.rejected_length[i]);
-            const double cb = static_cast<double>(batch.chosen[i]) / lw, rb = static_cast<double>(batch.rejected[i]) / ll;
-            const double log_odds = (cb - rb) - (log1mexp(cb) - log1mexp(rb));
-            const double g = lambda_ * sigmoid(-log_odds);  // -d value / d log_odds
+        const T lambda_t = static_cast<T>(lambda_);
+        return prefrl::detail::mean_over_pairs(fn, batch, fields, d_chosen, d_rejected, [&](const auto& p, auto& t) {
+            const A cb = p.chosen / p.chosen_length, rb = p.rejected / p.rejected_length;  // mean token log-probs
+            const A log_odds = (cb - rb) - (prefrl::detail::log1mexp_array(cb) - prefrl::detail::log1mexp_array(rb));
+            const auto l = prefrl::detail::logistic_of(log_odds);
+            const A g = lambda_t * l.sigmoid_neg;  // -d value / d log_odds
             // d log_odds / d cb = 1 / (1 - e^cb) = -1 / expm1(cb); d / d rb = 1 / expm1(rb)
-            return prefrl::detail::pair_term{-lambda_ * log_sigmoid(log_odds), g / std::expm1(cb) / lw,
-                                             -g / std::expm1(rb) / ll, lambda_ * cb, lambda_ * rb};
+            t.loss = -lambda_t * l.log_sigmoid;
+            t.d_chosen = g / prefrl::detail::expm1_array(cb) / p.chosen_length;
+            t.d_rejected = -g / prefrl::detail::expm1_array(rb) / p.rejected_length;
+            t.reward_chosen = lambda_t * cb;
+            t.reward_rejected = lambda_t * rb;
         });
     }
 };

@@ -7,8 +7,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include <span>
+
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/math.hpp"
+#include "prefrl/detail/array_math.hpp"
 #include "prefrl/preference/pair_batch.hpp"
 
 namespace prefrl::preference {
@@ -24,14 +27,21 @@ struct robust_dpo {
 
     template <std::floating_point T>
     pair_loss_result<T> operator()(const pair_batch<T>& batch) const {
+        return prefrl::detail::with_new_gradients(*this, batch);
+    }
+
+    /// Writes the gradient into `d_chosen`, `d_rejected` (one entry per pair; reuse them
+    /// across steps) and returns the value and metrics.
+    template <std::floating_point T>
+    pair_loss_metrics<T> operator()(const pair_batch<T>& batch, std::span<T> d_chosen, std::span<T> d_rejected) const {
         constexpr auto fn = "prefrl::preference::robust_dpo";
         require_positive(fn, "beta", beta);
         require_in_half_open(fn, "label_smoothing", label_smoothing, 0.0, 0.5);
-        prefrl::detail::validate_pairs(fn, batch, {.reference = true});
-        const double eps = label_smoothing, scale = 1.0 / (1.0 - 2.0 * eps);
-        return prefrl::detail::mean_over_margins(batch, beta, [&](double u) {
-            return std::pair{scale * (-(1 - eps) * log_sigmoid(u) + eps * log_sigmoid(-u)),
-                             -scale * ((1 - eps) * sigmoid(-u) + eps * sigmoid(u))};
+        const T eps = static_cast<T>(label_smoothing), scale = static_cast<T>(1.0 / (1.0 - 2.0 * label_smoothing));
+        return prefrl::detail::mean_over_margins(fn, batch, beta, d_chosen, d_rejected, [&](const auto& u, auto& loss, auto& d_u) {
+            const auto l = prefrl::detail::logistic_of(u);
+            loss = scale * (-(T(1) - eps) * l.log_sigmoid + eps * l.log_sigmoid_neg);
+            d_u = -scale * ((T(1) - eps) * l.sigmoid_neg + eps * l.sigmoid);
         });
     }
 };

@@ -7,8 +7,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include <span>
+
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/math.hpp"
+#include "prefrl/detail/array_math.hpp"
 #include "prefrl/preference/pair_batch.hpp"
 
 namespace prefrl::preference {
@@ -27,18 +30,27 @@ struct simpo {
 
     template <std::floating_point T>
     pair_loss_result<T> operator()(const pair_batch<T>& batch) const {
+        return prefrl::detail::with_new_gradients(*this, batch);
+    }
+
+    /// Writes the gradient into `d_chosen`, `d_rejected` (one entry per pair; reuse them
+    /// across steps) and returns the value and metrics.
+    template <std::floating_point T>
+    pair_loss_metrics<T> operator()(const pair_batch<T>& batch, std::span<T> d_chosen, std::span<T> d_rejected) const {
         constexpr auto fn = "prefrl::preference::simpo";
         require_positive(fn, "beta", beta);
         require_finite(fn, "gamma", gamma);
-        prefrl::detail::validate_pairs(fn, batch, {.reference = false, .lengths = true});
-        return prefrl::detail::mean_over_pairs(batch, [&](std::size_t i) {
-            const double lw = static_cast<double>(batch.chosen_length[i]);
-            const double ll = static_cast<double>(batch.rejected_length[i]);
-            const double cb = static_cast<double>(batch.chosen[i]) / lw, rb = static_cast<double>(batch.rejected[i]) / ll;
-            const double z = beta * (cb - rb) - gamma;
-            const double g = beta * sigmoid(-z);
-            return prefrl::detail::pair_term{-log_sigmoid(z), -g / lw, g / ll, beta * cb, beta * rb};
-        });
+        using A = prefrl::detail::pair_array<T>;
+        const T beta_t = static_cast<T>(beta), gamma_t = static_cast<T>(gamma);
+        return prefrl::detail::mean_over_pairs(
+            fn, batch, {.reference = false, .lengths = true}, d_chosen, d_rejected, [&](const auto& p, auto& t) {
+                t.reward_chosen = beta_t * p.chosen / p.chosen_length;
+                t.reward_rejected = beta_t * p.rejected / p.rejected_length;
+                const auto l = prefrl::detail::logistic_of(A(t.reward_chosen - t.reward_rejected - gamma_t));
+                t.loss = -l.log_sigmoid;
+                t.d_chosen = -beta_t * l.sigmoid_neg / p.chosen_length;
+                t.d_rejected = beta_t * l.sigmoid_neg / p.rejected_length;
+            });
     }
 };
 

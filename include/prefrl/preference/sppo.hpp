@@ -6,8 +6,11 @@
 
 #include <cmath>
 
+#include <span>
+
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/math.hpp"
+#include "prefrl/detail/array_math.hpp"
 #include "prefrl/preference/pair_batch.hpp"
 
 namespace prefrl::preference {
@@ -25,16 +28,27 @@ struct sppo {
 
     template <std::floating_point T>
     pair_loss_result<T> operator()(const pair_batch<T>& batch) const {
+        return prefrl::detail::with_new_gradients(*this, batch);
+    }
+
+    /// Writes the gradient into `d_chosen`, `d_rejected` (one entry per pair; reuse them
+    /// across steps) and returns the value and metrics.
+    template <std::floating_point T>
+    pair_loss_metrics<T> operator()(const pair_batch<T>& batch, std::span<T> d_chosen, std::span<T> d_rejected) const {
         constexpr auto fn = "prefrl::preference::sppo";
         require_positive(fn, "beta", beta);
-        prefrl::detail::validate_pairs(fn, batch, {.reference = false, .anchors = true, .win_rates = true});
-        return prefrl::detail::mean_over_pairs(batch, [&](std::size_t i) {
-            const double ac = static_cast<double>(batch.chosen[i]) - static_cast<double>(batch.anchor_chosen[i]);
-            const double ar = static_cast<double>(batch.rejected[i]) - static_cast<double>(batch.anchor_rejected[i]);
-            const double gc = ac - (static_cast<double>(batch.win_chosen[i]) - 0.5) / beta;
-            const double gr = ar - (static_cast<double>(batch.win_rejected[i]) - 0.5) / beta;
-            return prefrl::detail::pair_term{0.5 * (gc * gc + gr * gr), gc, gr, beta * ac, beta * ar};
-        });
+        using A = prefrl::detail::pair_array<T>;
+        const T beta_t = static_cast<T>(beta), inv_beta = static_cast<T>(1.0 / beta);
+        return prefrl::detail::mean_over_pairs(
+            fn, batch, {.reference = false, .anchors = true, .win_rates = true}, d_chosen, d_rejected,
+            [&](const auto& p, auto& t) {
+                const A ac = p.chosen - p.anchor_chosen, ar = p.rejected - p.anchor_rejected;
+                t.d_chosen = ac - (p.win_chosen - T(0.5)) * inv_beta;  // the residuals are the gradients
+                t.d_rejected = ar - (p.win_rejected - T(0.5)) * inv_beta;
+                t.loss = T(0.5) * (t.d_chosen.square() + t.d_rejected.square());
+                t.reward_chosen = beta_t * ac;
+                t.reward_rejected = beta_t * ar;
+            });
     }
 };
 

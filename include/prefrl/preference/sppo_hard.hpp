@@ -7,8 +7,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include <span>
+
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/math.hpp"
+#include "prefrl/detail/array_math.hpp"
 #include "prefrl/preference/pair_batch.hpp"
 
 namespace prefrl::preference {
@@ -23,14 +26,24 @@ struct sppo_hard {
 
     template <std::floating_point T>
     pair_loss_result<T> operator()(const pair_batch<T>& batch) const {
+        return prefrl::detail::with_new_gradients(*this, batch);
+    }
+
+    /// Writes the gradient into `d_chosen`, `d_rejected` (one entry per pair; reuse them
+    /// across steps) and returns the value and metrics.
+    template <std::floating_point T>
+    pair_loss_metrics<T> operator()(const pair_batch<T>& batch, std::span<T> d_chosen, std::span<T> d_rejected) const {
         constexpr auto fn = "prefrl::preference::sppo_hard";
         require_positive(fn, "beta", beta);
-        prefrl::detail::validate_pairs(fn, batch, {.reference = true});
-        const double half = 1.0 / (2.0 * beta);
-        return prefrl::detail::mean_over_pairs(batch, [&](std::size_t i) {
-            const auto [a, b] = prefrl::detail::pair_log_ratios(batch, i);
-            const double gc = a - half, gr = b + half;
-            return prefrl::detail::pair_term{gc * gc + gr * gr, 2.0 * gc, 2.0 * gr, beta * a, beta * b};
+        using A = prefrl::detail::pair_array<T>;
+        const T beta_t = static_cast<T>(beta), half = static_cast<T>(1.0 / (2.0 * beta));
+        return prefrl::detail::mean_over_pairs(fn, batch, {.reference = true}, d_chosen, d_rejected, [&](const auto& p, auto& t) {
+            const A a = p.chosen - p.ref_chosen, b = p.rejected - p.ref_rejected;
+            t.reward_chosen = beta_t * a;
+            t.reward_rejected = beta_t * b;
+            t.loss = (a - half).square() + (b + half).square();
+            t.d_chosen = T(2) * (a - half);
+            t.d_rejected = T(2) * (b + half);
         });
     }
 };

@@ -5,6 +5,7 @@
 /// A weighted sum of pairwise losses on one batch (TRL's `loss_type` list with `loss_weights`).
 
 #include <cmath>
+#include <span>
 #include <tuple>
 #include <utility>
 
@@ -28,23 +29,39 @@ struct weighted_sum {
 
     template <std::floating_point T>
     pair_loss_result<T> operator()(const pair_batch<T>& batch) const {
+        return prefrl::detail::with_new_gradients(*this, batch);
+    }
+
+    /// Writes the weighted gradient into `d_chosen`, `d_rejected` (the first term writes
+    /// there directly; each further term needs a scratch pair of vectors).
+    template <std::floating_point T>
+    pair_loss_metrics<T> operator()(const pair_batch<T>& batch, std::span<T> d_chosen, std::span<T> d_rejected) const {
         constexpr auto fn = "prefrl::preference::weighted_sum";
         std::apply([&](const auto&... term) { (require_finite(fn, "weight", term.first), ...); }, terms);
-        pair_loss_result<T> out;
+        using array_map = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
+        const auto n = static_cast<Eigen::Index>(batch.chosen.size());
+        pair_loss_metrics<T> out;
+        vector<T> scratch_chosen, scratch_rejected;
         bool first = true;
         double value = 0.0;
         auto add = [&](double weight, const auto& loss) {
-            const pair_loss_result<T> r = loss(batch);
-            value += weight * static_cast<double>(r.value);
+            const T w = static_cast<T>(weight);
             if (first) {
-                out = r;
-                out.d_chosen *= static_cast<T>(weight);
-                out.d_rejected *= static_cast<T>(weight);
+                out = loss(batch, d_chosen, d_rejected);
+                array_map(d_chosen.data(), n) *= w;
+                array_map(d_rejected.data(), n) *= w;
                 first = false;
             } else {
-                out.d_chosen += static_cast<T>(weight) * r.d_chosen;
-                out.d_rejected += static_cast<T>(weight) * r.d_rejected;
+                scratch_chosen.resize(n);
+                scratch_rejected.resize(n);
+                const auto r = loss(batch, std::span<T>(scratch_chosen.data(), batch.chosen.size()),
+                                    std::span<T>(scratch_rejected.data(), batch.chosen.size()));
+                array_map(d_chosen.data(), n) += w * scratch_chosen.array();
+                array_map(d_rejected.data(), n) += w * scratch_rejected.array();
+                value += weight * static_cast<double>(r.value);
+                return;
             }
+            value += weight * static_cast<double>(out.value);
         };
         std::apply([&](const auto&... term) { (add(term.first, term.second), ...); }, terms);
         out.value = static_cast<T>(value);
