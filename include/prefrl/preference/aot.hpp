@@ -47,7 +47,9 @@ pair_loss_metrics<T> aot_loss(std::string_view fn, const pair_batch<T>& batch, d
     }
     const auto order_first = sorting_permutation(n, [&](std::size_t i) { return first[i]; });
     const auto order_second = sorting_permutation(n, [&](std::size_t i) { return second[i]; });
-    std::vector<T> loss(n), d_chosen(n, T(0)), d_rejected(n, T(0));
+    // padded to whole blocks, so the last block reads its padding as zeros
+    const std::size_t padded = n + static_cast<std::size_t>(pair_block_size<T>);
+    std::vector<T> loss(padded, T(0)), d_chosen(padded, T(0)), d_rejected(padded, T(0));
     for (std::size_t k = 0; k < n; ++k) {
         const double u = beta * (first[order_first[k]] - second[order_second[k]]);
         loss[k] = static_cast<T>(-(1 - eps) * log_sigmoid(u) - eps * log_sigmoid(-u));
@@ -61,12 +63,12 @@ pair_loss_metrics<T> aot_loss(std::string_view fn, const pair_batch<T>& batch, d
         }
     }
     const T beta_t = static_cast<T>(beta);
-    using array = Eigen::Array<T, Eigen::Dynamic, 1>;
+    using array = pair_array<T>;
     return mean_over_pairs(fn, batch, {.reference = true}, out_chosen, out_rejected, [&](const auto& p, auto& t) {
         // loss_k belongs to no single pair; any order sums the same
-        t.loss = Eigen::Map<const array>(loss.data() + p.begin, p.size);
-        t.d_chosen = Eigen::Map<const array>(d_chosen.data() + p.begin, p.size);
-        t.d_rejected = Eigen::Map<const array>(d_rejected.data() + p.begin, p.size);
+        t.loss = Eigen::Map<const array>(loss.data() + p.begin);
+        t.d_chosen = Eigen::Map<const array>(d_chosen.data() + p.begin);
+        t.d_rejected = Eigen::Map<const array>(d_rejected.data() + p.begin);
         t.reward_chosen = beta_t * (p.chosen - p.ref_chosen);
         t.reward_rejected = beta_t * (p.rejected - p.ref_rejected);
     });

@@ -60,18 +60,19 @@ struct dpo {
         const T beta_t = static_cast<T>(beta), eps = static_cast<T>(label_smoothing);
         const T cap = std::log(std::numeric_limits<T>::max());
         // score s(x) and its slope s'(x); forward KL is the alpha form with alpha = 1:
-        // s = -exp(y) / k, s' = exp(y), y = -k x, capped at log(max of T) with zero slope beyond
+        // s = -exp(y) / k, s' = exp(y), y = -k x; beyond y = log(max of T) the exponential is
+        // capped and the slope is 0 (TRL's cap_exp)
         auto score = [&](const A& x, A& s, A& ds) {
             if (divergence == f_divergence::js_divergence) {
                 s = prefrl::detail::log_sigmoid_array(x);
-                ds = prefrl::detail::sigmoid_array(-x);
+                ds = prefrl::detail::sigmoid_array(A(-x));
                 return;
             }
             const T k = divergence == f_divergence::forward_kl ? T(1) : static_cast<T>(alpha);
             const A y = -k * x;
-            const A e = y.min(cap).exp();
-            s = (y > cap).select(-std::numeric_limits<T>::max() / k, -e / k);
-            ds = (y > cap).select(T(0), e);
+            const A e = y.min(prefrl::detail::exp_argument_cap<T>()).exp();
+            s = -e / k;
+            ds = prefrl::detail::step_array(A(cap - y)) * e;
         };
         const bool plain = divergence == f_divergence::reverse_kl;
         return prefrl::detail::mean_over_pairs(

@@ -36,7 +36,7 @@ struct hinge {
         require_positive(fn, "beta", beta);
         return prefrl::detail::mean_over_margins(fn, batch, beta, d_chosen, d_rejected, [](const auto& u, auto& loss, auto& d_u) {
             loss = (T(1) - u).max(T(0));
-            d_u = -(u < T(1)).template cast<T>();
+            d_u = -prefrl::detail::step_array(T(1) - u);
         });
     }
 };

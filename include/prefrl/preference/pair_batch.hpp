@@ -17,6 +17,8 @@
 
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/types.hpp"
+#include "prefrl/detail/array_math.hpp"
+#include "prefrl/detail/attributes.hpp"
 #include "prefrl/detail/parallel.hpp"
 
 namespace prefrl::preference {
@@ -144,19 +146,22 @@ void validate_pairs(std::string_view loss, const pair_batch<T>& b, pair_fields f
     check("weight", b.weight, rule::non_negative);
 }
 
-/// Pairs are processed in blocks of this many, loaded into arrays that stay in L1.
-inline constexpr Eigen::Index pair_block_size = 256;
-
-/// A block's worth of values (at most `pair_block_size`, on the stack). Losses compute in
-/// the batch's type T: float batches run 16 lanes wide on AVX-512, double batches 8.
+/// Pairs are processed in blocks of one 64-byte vector register (16 floats or 8 doubles):
+/// a loss's whole per-pair computation runs on fixed-size Eigen arrays that the compiler
+/// keeps in registers, one fused pass with no intermediate arrays in memory.
 template <class T>
-using pair_array = Eigen::Array<T, Eigen::Dynamic, 1, Eigen::ColMajor, pair_block_size, 1>;
+inline constexpr Eigen::Index pair_block_size = static_cast<Eigen::Index>(64 / sizeof(T));
 
-/// One block of pairs, `[begin, begin + size)`. Only the fields the loss declared in its
-/// `pair_fields` (and the weights, if given) are loaded; the others stay empty.
+/// One block's worth of values, the type every loss computes with.
+template <class T>
+using pair_array = Eigen::Array<T, pair_block_size<T>, 1>;
+
+/// One block of pairs starting at `begin`. Only the fields the loss declared in its
+/// `pair_fields` (and the weights, if given) are loaded. The last block of a batch is padded
+/// with harmless values (log-probs -1, lengths 1, probabilities 0.5) whose results are dropped.
 template <class T>
 struct pair_block {
-    Eigen::Index begin = 0, size = 0;
+    Eigen::Index begin = 0;
     pair_array<T> chosen, rejected, ref_chosen, ref_rejected, chosen_length, rejected_length;
     pair_array<T> anchor_chosen, anchor_rejected, win_chosen, win_rejected, target, weight;
 };
@@ -168,39 +173,57 @@ struct pair_block_terms {
     pair_array<T> loss, d_chosen, d_rejected, reward_chosen, reward_rejected;
 };
 
-/// Loads a block and checks its values with a few vector reductions: `false` if any value is
-/// NaN or infinite, a length is <= 0, a probability is outside [0, 1] or a weight is < 0
-/// (the caller then runs `validate_pairs` for the message naming the field and the value).
+/// Running checks of the loaded values, kept per lane and reduced once per task: `x * 0` is 0
+/// for finite x and NaN for NaN or +-inf, so one sum flags every non-finite value.
 template <class T>
-bool load_pair_block(pair_block<T>& p, const pair_batch<T>& b, pair_fields fields, Eigen::Index begin,
-                     Eigen::Index size) {
+struct pair_checks {
+    pair_array<T> poison = pair_array<T>::Zero();
+    pair_array<T> min_length = pair_array<T>::Ones(), min_probability = pair_array<T>::Constant(T(0.5));
+    pair_array<T> max_probability = pair_array<T>::Constant(T(0.5)), min_weight = pair_array<T>::Zero();
+
+    /// `false` if a value was NaN or infinite, a length <= 0, a probability outside [0, 1],
+    /// or a weight < 0.
+    bool passed() const {
+        return poison.sum() == T(0) && min_length.minCoeff() > T(0) && min_probability.minCoeff() >= T(0) &&
+               max_probability.maxCoeff() <= T(1) && min_weight.minCoeff() >= T(0);
+    }
+};
+
+/// Loads the block of `rows` pairs at `begin` (`rows` < the block size only for the last
+/// block, which is padded) and folds its values into the checks.
+template <class T>
+PREFRL_ALWAYS_INLINE inline void load_pair_block(pair_block<T>& p, pair_checks<T>& checks, const pair_batch<T>& b, pair_fields fields,
+                     Eigen::Index begin, Eigen::Index rows) {
+    constexpr Eigen::Index W = pair_block_size<T>;
     p.begin = begin;
-    p.size = size;
-    // x * 0 is 0 for finite x and NaN for NaN or +-inf: one sum flags every non-finite value
-    T poison = 0;
-    auto load = [&](pair_array<T>& out, std::span<const T> field) {
-        out = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>(field.data() + begin, size);
-        poison += (out * T(0)).sum();
+    auto load = [&](pair_array<T>& out, std::span<const T> field, T pad) PREFRL_ALWAYS_INLINE {
+        if (rows == W) {
+            out = Eigen::Map<const pair_array<T>>(field.data() + begin);
+        } else {
+            out.setConstant(pad);
+            out.head(rows) = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>(field.data() + begin, rows);
+        }
+        checks.poison += out * T(0);
     };
-    bool ok = true;
-    auto load_probability = [&](pair_array<T>& out, std::span<const T> field) {
-        load(out, field);
-        ok = ok && out.minCoeff() >= T(0) && out.maxCoeff() <= T(1);
+    auto load_probability = [&](pair_array<T>& out, std::span<const T> field) PREFRL_ALWAYS_INLINE {
+        load(out, field, T(0.5));
+        checks.min_probability = checks.min_probability.min(out);
+        checks.max_probability = checks.max_probability.max(out);
     };
-    load(p.chosen, b.chosen);
-    load(p.rejected, b.rejected);
+    load(p.chosen, b.chosen, T(-1));
+    load(p.rejected, b.rejected, T(-1));
     if (fields.reference) {
-        load(p.ref_chosen, b.ref_chosen);
-        load(p.ref_rejected, b.ref_rejected);
+        load(p.ref_chosen, b.ref_chosen, T(-1));
+        load(p.ref_rejected, b.ref_rejected, T(-1));
     }
     if (fields.lengths) {
-        load(p.chosen_length, b.chosen_length);
-        load(p.rejected_length, b.rejected_length);
-        ok = ok && p.chosen_length.minCoeff() > T(0) && p.rejected_length.minCoeff() > T(0);
+        load(p.chosen_length, b.chosen_length, T(1));
+        load(p.rejected_length, b.rejected_length, T(1));
+        checks.min_length = checks.min_length.min(p.chosen_length).min(p.rejected_length);
     }
     if (fields.anchors) {
-        load(p.anchor_chosen, b.anchor_chosen);
-        load(p.anchor_rejected, b.anchor_rejected);
+        load(p.anchor_chosen, b.anchor_chosen, T(-1));
+        load(p.anchor_rejected, b.anchor_rejected, T(-1));
     }
     if (fields.win_rates) {
         load_probability(p.win_chosen, b.win_chosen);
@@ -208,65 +231,87 @@ bool load_pair_block(pair_block<T>& p, const pair_batch<T>& b, pair_fields field
     }
     if (fields.target) load_probability(p.target, b.target);
     if (!b.weight.empty()) {
-        load(p.weight, b.weight);
-        ok = ok && p.weight.minCoeff() >= T(0);
+        load(p.weight, b.weight, T(1));
+        checks.min_weight = checks.min_weight.min(p.weight);
     }
-    return ok && poison == T(0);
 }
 
-/// Pairs per parallel task: each task sums its blocks in order into one partial, and the
-/// partials are summed in task order, so any thread count gives the same bits.
-inline constexpr Eigen::Index pair_task_size = 16 * pair_block_size;
+/// Pairs per parallel task: each task sums its blocks in a fixed order, and the task partials
+/// are summed in task order, so any thread count gives the same bits.
+inline constexpr Eigen::Index pair_task_size = 4096;
 
-/// Runs a loss over a batch: checks it (sizes up front, values block by block), calls
+/// Pairs summed lane by lane in T before the partial sums move to double (16 per lane for
+/// float: the rounding of those sums stays near float's own).
+inline constexpr Eigen::Index pair_sum_group = 256;
+
+/// Runs a loss over a batch: checks it (sizes up front, values as they are loaded), calls
 /// `term(block, terms)` on each block of pairs, writes the gradient of the weighted mean,
 /// `d_chosen[i] = weight_i (d loss_i / d chosen_i) / n` (and d_rejected), into the caller's
-/// spans, and returns the value and TRL's metrics (unweighted, as TRL logs them). A block is
-/// summed in T, blocks in double. Large batches run in parallel under OpenMP. If the batch
-/// holds a bad value, `validate_pairs` throws after the loop (the outputs then hold garbage).
+/// spans, and returns the value and TRL's metrics (unweighted, as TRL logs them), summed in
+/// double. Large batches run in parallel under OpenMP. If the batch holds a bad value,
+/// `validate_pairs` throws after the loop, naming it (the outputs then hold garbage).
 template <class T, class Term>
 pair_loss_metrics<T> mean_over_pairs(std::string_view loss, const pair_batch<T>& b, pair_fields fields,
                                      std::span<T> d_chosen, std::span<T> d_rejected, Term&& term) {
+    constexpr Eigen::Index W = pair_block_size<T>;
     validate_pair_shapes(loss, b, fields);
     const auto n = static_cast<Eigen::Index>(b.chosen.size());
     require_same_size(loss, "d_chosen", d_chosen.size(), "chosen", b.chosen.size());
     require_same_size(loss, "d_rejected", d_rejected.size(), "chosen", b.chosen.size());
     const double inv_n_double = 1.0 / static_cast<double>(n);
     const T inv_n = static_cast<T>(inv_n_double);
+    const bool weighted = !b.weight.empty();
     const Eigen::Index tasks = (n + pair_task_size - 1) / pair_task_size;
-    // per task: value, rewards chosen, rewards rejected, accuracies, logps chosen, logps rejected, bad block
+    // per task: value, rewards chosen, rewards rejected, accuracies, logps chosen, logps rejected, checks failed
     constexpr int sums = 7;
     std::vector<double> partial(static_cast<std::size_t>(tasks * sums), 0.0);
     PREFRL_PARALLEL_FOR_IF(n >= parallel_min_elements)
     for (Eigen::Index task = 0; task < tasks; ++task) {
         pair_block<T> p;
         pair_block_terms<T> t;
+        pair_checks<T> checks;
         double* s = partial.data() + task * sums;
         const Eigen::Index task_end = std::min(n, (task + 1) * pair_task_size);
-        for (Eigen::Index begin = task * pair_task_size; begin < task_end; begin += pair_block_size) {
-            const Eigen::Index size = std::min(pair_block_size, task_end - begin);
-            if (!load_pair_block(p, b, fields, begin, size)) {
-                s[6] = 1.0;
-                continue;
+        // sums run lane by lane in T over a group of blocks, then go to double
+        for (Eigen::Index group = task * pair_task_size; group < task_end; group += pair_sum_group) {
+            pair_array<T> value = pair_array<T>::Zero(), reward_c = pair_array<T>::Zero();
+            pair_array<T> reward_r = pair_array<T>::Zero(), accurate = pair_array<T>::Zero();
+            pair_array<T> logp_c = pair_array<T>::Zero(), logp_r = pair_array<T>::Zero();
+            const Eigen::Index group_end = std::min(task_end, group + pair_sum_group);
+            for (Eigen::Index begin = group; begin < group_end; begin += W) {
+                const Eigen::Index rows = std::min(W, group_end - begin);
+                load_pair_block(p, checks, b, fields, begin, rows);
+                term(static_cast<const pair_block<T>&>(p), t);
+                if (weighted) {
+                    t.loss *= p.weight;
+                    t.d_chosen *= p.weight;
+                    t.d_rejected *= p.weight;
+                }
+                pair_array<T> keep = pair_array<T>::Ones();  // 0 on the padding of the last block
+                if (rows == W) {
+                    Eigen::Map<pair_array<T>>(d_chosen.data() + begin) = t.d_chosen * inv_n;
+                    Eigen::Map<pair_array<T>>(d_rejected.data() + begin) = t.d_rejected * inv_n;
+                } else {
+                    keep.tail(W - rows).setZero();
+                    using dynamic = Eigen::Array<T, Eigen::Dynamic, 1>;
+                    Eigen::Map<dynamic>(d_chosen.data() + begin, rows) = (t.d_chosen * inv_n).head(rows);
+                    Eigen::Map<dynamic>(d_rejected.data() + begin, rows) = (t.d_rejected * inv_n).head(rows);
+                }
+                value += keep * t.loss;
+                reward_c += keep * t.reward_chosen;
+                reward_r += keep * t.reward_rejected;
+                accurate += keep * step_array(pair_array<T>(t.reward_chosen - t.reward_rejected));
+                logp_c += keep * p.chosen;
+                logp_r += keep * p.rejected;
             }
-            term(static_cast<const pair_block<T>&>(p), t);
-            Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>> out_chosen(d_chosen.data() + begin, size);
-            Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>> out_rejected(d_rejected.data() + begin, size);
-            if (b.weight.empty()) {
-                s[0] += static_cast<double>(t.loss.sum());
-                out_chosen = t.d_chosen * inv_n;
-                out_rejected = t.d_rejected * inv_n;
-            } else {
-                s[0] += static_cast<double>((p.weight * t.loss).sum());
-                out_chosen = p.weight * t.d_chosen * inv_n;
-                out_rejected = p.weight * t.d_rejected * inv_n;
-            }
-            s[1] += static_cast<double>(t.reward_chosen.sum());
-            s[2] += static_cast<double>(t.reward_rejected.sum());
-            s[3] += static_cast<double>((t.reward_chosen > t.reward_rejected).count());
-            s[4] += static_cast<double>(p.chosen.sum());
-            s[5] += static_cast<double>(p.rejected.sum());
+            s[0] += static_cast<double>(value.sum());
+            s[1] += static_cast<double>(reward_c.sum());
+            s[2] += static_cast<double>(reward_r.sum());
+            s[3] += static_cast<double>(accurate.sum());
+            s[4] += static_cast<double>(logp_c.sum());
+            s[5] += static_cast<double>(logp_r.sum());
         }
+        s[6] = checks.passed() ? 0.0 : 1.0;
     }
     double total[sums] = {};
     for (Eigen::Index task = 0; task < tasks; ++task)

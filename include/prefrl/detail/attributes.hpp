@@ -1,0 +1,16 @@
+#ifndef PREFRL_DETAIL_ATTRIBUTES_HPP
+#define PREFRL_DETAIL_ATTRIBUTES_HPP
+
+/// \file
+/// Compiler attributes for the hot loops.
+
+/// Inlines a small function or lambda into its caller even where the compiler's size
+/// heuristics would not (the per-block helpers of the pair losses: a call per 16 pairs costs
+/// more than the work). Place it after a lambda's parameter list or before a function.
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFRL_ALWAYS_INLINE __attribute__((always_inline))
+#else
+#define PREFRL_ALWAYS_INLINE
+#endif
+
+#endif  // PREFRL_DETAIL_ATTRIBUTES_HPP
