@@ -2,7 +2,8 @@
 #define PREFRL_PREFERENCE_HPP
 
 /// \file
-/// Facade of the preference area: pair batches and the pairwise preference losses.
+/// Facade of the preference area: pair batches, the pairwise preference losses, preference
+/// models and games, and the self-play / Nash-learning pieces.
 /// See docs/preference.md.
 
 #include "prefrl/preference/aot.hpp"
@@ -18,12 +19,15 @@
 #include "prefrl/preference/inpo.hpp"
 #include "prefrl/preference/ipo.hpp"
 #include "prefrl/preference/kto.hpp"
+#include "prefrl/preference/nash_md.hpp"
 #include "prefrl/preference/nca.hpp"
 #include "prefrl/preference/orpo.hpp"
 #include "prefrl/preference/pair_batch.hpp"
 #include "prefrl/preference/population.hpp"
 #include "prefrl/preference/preference_game.hpp"
+#include "prefrl/preference/ranking_models.hpp"
 #include "prefrl/preference/robust_dpo.hpp"
+#include "prefrl/preference/self_play.hpp"
 #include "prefrl/preference/simpo.hpp"
 #include "prefrl/preference/sppo.hpp"
 #include "prefrl/preference/sppo_hard.hpp"

@@ -73,10 +73,11 @@ struct logistic_pair {
     Array log_sigmoid, log_sigmoid_neg;  ///< log sigma(u), log sigma(-u)
 };
 
-/// The largest argument whose exponential is finite in S (just below log(max of S)).
+/// An argument below which every exp of Eigen's is finite in S: log(max of S) - 1. (Eigen's
+/// AVX-512 float exp overflows to inf from 88.38 on, below log(max) = 88.72.)
 template <class S>
 S exp_argument_cap() {
-    return std::log(std::numeric_limits<S>::max()) - S(0.01);
+    return std::log(std::numeric_limits<S>::max()) - S(1);
 }
 
 template <class Derived>

@@ -6,9 +6,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 #include <span>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "prefrl/core/error.hpp"
@@ -17,12 +17,14 @@
 
 namespace prefrl::detail {
 
-/// Indices that sort `key(i)` ascending (stable: ties keep their order).
-template <class Key>
-std::vector<std::size_t> sorting_permutation(std::size_t n, Key key) {
-    std::vector<std::size_t> order(n);
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return key(x) < key(y); });
+/// Indices that sort `values` ascending, ties in index order (as a stable sort): sorts
+/// (value, index) pairs, which keeps the comparisons on contiguous memory.
+inline std::vector<std::size_t> sorting_permutation(const std::vector<double>& values) {
+    std::vector<std::pair<double, std::size_t>> keyed(values.size());
+    for (std::size_t i = 0; i < values.size(); ++i) keyed[i] = {values[i], i};
+    std::sort(keyed.begin(), keyed.end());
+    std::vector<std::size_t> order(values.size());
+    for (std::size_t k = 0; k < keyed.size(); ++k) order[k] = keyed[k].second;
     return order;
 }
 
@@ -45,8 +47,8 @@ pair_loss_metrics<T> aot_loss(std::string_view fn, const pair_batch<T>& batch, d
         first[i] = paired ? c - r : c - c0;
         second[i] = paired ? c0 - r0 : r - r0;
     }
-    const auto order_first = sorting_permutation(n, [&](std::size_t i) { return first[i]; });
-    const auto order_second = sorting_permutation(n, [&](std::size_t i) { return second[i]; });
+    const auto order_first = sorting_permutation(first);
+    const auto order_second = sorting_permutation(second);
     // padded to whole blocks, so the last block reads its padding as zeros
     const std::size_t padded = n + static_cast<std::size_t>(pair_block_size<T>);
     std::vector<T> loss(padded, T(0)), d_chosen(padded, T(0)), d_rejected(padded, T(0));

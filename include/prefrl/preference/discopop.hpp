@@ -45,7 +45,7 @@ struct discopop {
         return prefrl::detail::mean_over_margins(fn, batch, beta, d_chosen, d_rejected, [&](const auto& z, auto& loss, auto& d_z) {
             const auto m = prefrl::detail::logistic_of(A(z / tau_t));  // the mixing weight sigma(z / tau)
             const auto l = prefrl::detail::logistic_of(z);
-            const A m_exp = (m.log_sigmoid - z).exp();                 // m exp(-z)
+            const A m_exp = (m.log_sigmoid - z).min(prefrl::detail::exp_argument_cap<T>()).exp();  // m exp(-z)
             loss = m.sigmoid_neg * (-l.log_sigmoid) + m_exp;
             // dL/dz = m'(exp(-z) + log_sigmoid(z)) - (1 - m) sigma(-z) - m exp(-z),  m' = m (1 - m) / tau
             d_z = (m.sigmoid_neg * m_exp + m.sigmoid * m.sigmoid_neg * l.log_sigmoid) / tau_t - m.sigmoid_neg * l.sigmoid_neg - m_exp;
