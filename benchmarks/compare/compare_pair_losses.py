@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Pairwise preference losses, forward + backward on 10^6 pairs: prefrl vs PyTorch.
+"""Pairwise preference losses, forward + backward on 10^6 pairs, and DPO from logits
+[16, 256, 32000]: prefrl vs PyTorch.
 
 Runs each loss in PyTorch (Debian's python3-torch, float32, autograd) and in prefrl's Google
 Benchmark program `bench_preference` (`pair_loss:<name>`, gradients into reused buffers), at
@@ -7,7 +8,7 @@ the same thread counts, and prints one table with the speedup and prefrl's ratio
 (reading 4 floats and writing 2 per pair, `floor_pair_read_write`).
 
     python3 benchmarks/compare/compare_pair_losses.py --bench build/release/benchmarks/bench_preference
-    python3 benchmarks/compare/compare_pair_losses.py --bench ... --pairs 1000 --repeats 2   # tiny
+    python3 benchmarks/compare/compare_pair_losses.py --bench ... --pairs 1000 --rows 64 --vocab 1000 --repeats 2   # tiny
 
 PyTorch's work per step is what TRL's DPOTrainer.dpo_loss / CPOTrainer / the papers' code do
 for the loss: the loss from the four sequence log-probs (plus lengths, anchors, win rates or
@@ -146,22 +147,54 @@ def torch_times(pairs, threads, repeats):
     return out
 
 
+def torch_dpo_from_logits(rows, vocab, threads, repeats):
+    """DPO from logits as TRL computes it: log_softmax, gather, masked per-sequence sums,
+    the loss, and the backward to the logits (16 sequences: 8 pairs)."""
+    import torch
+    F = torch.nn.functional
+
+    torch.manual_seed(2)
+    torch.set_num_threads(threads)
+    steps = max(1, rows // 16)
+    logits = (4.0 * torch.randn(rows, vocab)).requires_grad_(True)
+    labels = torch.randint(0, vocab, (rows,))
+    mask = torch.ones(rows)
+    pairs = rows // (2 * steps)
+    ref = torch.full((pairs,), -10.0 * steps)
+
+    def step():
+        logits.grad = None
+        lp = torch.log_softmax(logits, dim=-1).gather(-1, labels[:, None]).squeeze(-1) * mask
+        seq = lp.view(2 * pairs, steps).sum(-1)
+        u = 0.1 * ((seq[:pairs] - ref) - (seq[pairs:] - ref))
+        (-F.logsigmoid(u)).mean().backward()
+
+    for _ in range(2):
+        step()
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        step()
+        samples.append((time.perf_counter() - start) * 1e3)
+    return statistics.median(samples)
+
+
 REUSE_MEMORY = {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": str(64 << 30)}
 
 
-def torch_times_in_child(pairs, threads, repeats, extra_env):
+def torch_times_in_child(args, threads, extra_env, worker="--torch-worker"):
     env = dict(os.environ, **extra_env)
     out = subprocess.run(
-        [sys.executable, __file__, "--torch-worker", "--pairs", str(pairs), "--threads", str(threads),
-         "--repeats", str(repeats)],
+        [sys.executable, __file__, worker, "--pairs", str(args.pairs), "--rows", str(args.rows), "--vocab",
+         str(args.vocab), "--threads", str(threads), "--repeats", str(args.repeats)],
         env=env, check=True, capture_output=True, text=True).stdout
     return json.loads(out)
 
 
-def prefrl_times(bench, pairs, repeats):
-    env = dict(os.environ, PREFRL_BENCH_PAIRS=str(pairs))
+def prefrl_times(bench, pairs, rows, vocab, repeats):
+    env = dict(os.environ, PREFRL_BENCH_PAIRS=str(pairs), PREFRL_BENCH_ROWS=str(rows), PREFRL_BENCH_VOCAB=str(vocab))
     out = subprocess.run(
-        [bench, "--benchmark_filter=pair_loss:|floor_pair", "--benchmark_format=json",
+        [bench, "--benchmark_filter=pair_loss:|floor_pair|dpo_from_logits", "--benchmark_format=json",
          f"--benchmark_repetitions={repeats}", "--benchmark_report_aggregates_only=true"],
         env=env, check=True, capture_output=True, text=True).stdout
     times = {}
@@ -178,7 +211,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bench", help="path to prefrl's bench_preference")
     parser.add_argument("--torch-worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--torch-logits-worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--pairs", type=int, default=1000000)
+    parser.add_argument("--rows", type=int, default=4096, help="DPO from logits: 2B x T rows (16 sequences)")
+    parser.add_argument("--vocab", type=int, default=32000)
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
@@ -190,10 +226,13 @@ def main():
     if args.torch_worker:
         print(json.dumps(torch_times(args.pairs, args.threads[0], args.repeats)))
         return
+    if args.torch_logits_worker:
+        print(json.dumps(torch_dpo_from_logits(args.rows, args.vocab, args.threads[0], args.repeats)))
+        return
     if not args.bench:
         parser.error("--bench is required")
 
-    ours = prefrl_times(args.bench, args.pairs, args.repeats)
+    ours = prefrl_times(args.bench, args.pairs, args.rows, args.vocab, args.repeats)
     print(f"pair losses, forward + backward, float32, {args.pairs} pairs, median of {args.repeats} runs (ms)\n")
     header = f"{'loss (TRL loss_type)':<28}{'threads':>8}{'prefrl':>9}{'PyTorch':>10}{'speedup':>9}{'/floor':>8}"
     print(header)
@@ -203,17 +242,22 @@ def main():
         if ("floor_pair_read_write", t) not in ours:
             print(f"(prefrl has no {t}-thread results: built without OpenMP?)")
             continue
-        default = torch_times_in_child(args.pairs, t, args.repeats, {})
-        reused = torch_times_in_child(args.pairs, t, args.repeats, REUSE_MEMORY)
+        default = torch_times_in_child(args, t, {})
+        reused = torch_times_in_child(args, t, REUSE_MEMORY)
         floor = ours[("floor_pair_read_write", t)]
         speedups = []
         for name in LOSSES:
             mine, theirs = ours[(name, t)], min(default[name], reused[name])
             speedups.append(theirs / mine)
-            print(f"{name:<28}{t:>8}{mine:>9.2f}{theirs:>10.2f}{theirs / mine:>8.1f}x{mine / floor:>7.1f}x")
-        print(f"{'floor (read 4, write 2)':<28}{t:>8}{floor:>9.2f}")
+            print(f"{name:<28}{t:>8}{mine:>9.3f}{theirs:>10.2f}{theirs / mine:>8.1f}x{mine / floor:>7.1f}x")
+        print(f"{'floor (read 4, write 2)':<28}{t:>8}{floor:>9.3f}")
         geo = math.exp(sum(math.log(s) for s in speedups) / len(speedups))
         summary.append(f"pair_losses_{t}t_geomean_speedup={geo:.2f} pair_losses_{t}t_min_speedup={min(speedups):.2f}")
+        mine = ours[("dpo_from_logits", t)]
+        theirs = min(torch_times_in_child(args, t, {}, "--torch-logits-worker"),
+                     torch_times_in_child(args, t, REUSE_MEMORY, "--torch-logits-worker"))
+        print(f"{'DPO from logits':<28}{t:>8}{mine:>9.2f}{theirs:>10.2f}{theirs / mine:>8.1f}x   [{args.rows}, {args.vocab}]")
+        summary.append(f"dpo_from_logits_{t}t_speedup={theirs / mine:.2f}")
     print("\nPyTorch: the faster of glibc's default allocator and freed memory kept; speedup = PyTorch / prefrl;")
     print("/floor = prefrl / floor_pair_read_write at the same thread count")
     print("result: " + " ".join(summary))

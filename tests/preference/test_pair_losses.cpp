@@ -484,3 +484,23 @@ TEMPLATE_TEST_CASE("pair losses give bitwise identical results on 1 and 2 thread
     }
 }
 #endif
+
+TEST_CASE("AOT's radix sort orders like a stable sort, ties and signed zeros included") {
+    prefrl::generator rng(15);
+    std::vector<double> values;
+    for (int i = 0; i < 5000; ++i) {
+        const double v = i % 5 == 0 ? std::round(prefrl::normal<double>(rng)) : 1e3 * prefrl::normal<double>(rng);
+        values.push_back(i % 7 == 0 ? -0.0 : v);  // many ties: integers and both zeros
+    }
+    values.push_back(std::numeric_limits<double>::max());
+    values.push_back(-std::numeric_limits<double>::denorm_min());
+    std::vector<std::size_t> expected(values.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) expected[i] = i;
+    std::stable_sort(expected.begin(), expected.end(), [&](std::size_t a, std::size_t b) { return values[a] < values[b]; });
+    const auto order = prefrl::detail::sorting_permutation(values);
+    REQUIRE(order.size() == expected.size());
+    for (std::size_t k = 0; k < order.size(); ++k) {
+        INFO("rank " << k);
+        REQUIRE(order[k] == expected[k]);
+    }
+}

@@ -48,19 +48,40 @@ PREFRL_ALWAYS_INLINE inline typename Derived::PlainObject log1p_array(const Eige
     return u.log() - ((u - S(1)) - y) / u;
 }
 
-/// exp(x) - 1 for x <= 0 (Kahan): with u = exp(x), (u - 1) (x / log(u)), and x itself where
-/// u rounds to 1 (there log(u) is replaced by a finite stand-in and the mask picks x); x is
-/// clamped at -40, below which the result is -1 in float and double alike.
+/// exp(x) - 1 and log(1 - e^x) for x < 0, sharing one exponential u = e^x:
+/// - expm1 (Kahan): (u - 1) (x / log(u)), and x itself where u rounds to 1 (there log(u) is
+///   replaced by a finite stand-in and the mask picks x); below x = -40 it is -1 in float and
+///   double alike, so x and u are clamped there;
+/// - log1mexp (Maechler 2012): log(-expm1(x)) above -ln 2, log1p(-u) below; each side is
+///   evaluated on values clamped to its own range, so both stay finite for the blend.
+template <class Array>
+struct expm1_log1mexp {
+    Array expm1, log1mexp;
+};
+
 template <class Derived>
-PREFRL_ALWAYS_INLINE inline typename Derived::PlainObject expm1_array(const Eigen::ArrayBase<Derived>& x_expr) {
+PREFRL_ALWAYS_INLINE inline expm1_log1mexp<typename Derived::PlainObject> expm1_and_log1mexp(
+    const Eigen::ArrayBase<Derived>& x_expr) {
     using S = typename Derived::Scalar;
     using A = typename Derived::PlainObject;
-    const A x = x_expr.max(S(-40));  // expm1(-40) = -1 + 4e-18 rounds to -1 in float and double
+    const A x = x_expr;
     const A u = x.exp();
-    const A um1 = u - S(1);
-    const A below_one = step_array(A(-um1));                           // 0 where u rounded to 1
-    const A log_u = (below_one * u + (S(1) - below_one) * S(0.5)).log();  // u, or 1/2 where u = 1: finite, < 0
-    return blend_array(below_one, A(um1 * (x / log_u)), x);
+    const A x_k = x.max(S(-40));
+    const A u_k = u.max(std::exp(S(-40)));
+    const A um1 = u_k - S(1);
+    const A below_one = step_array(A(-um1));                                   // 0 where u rounded to 1
+    const A log_u = (below_one * u_k + (S(1) - below_one) * S(0.5)).log();  // finite and < 0
+    const A em1 = blend_array(below_one, A(um1 * (x_k / log_u)), x_k);
+    constexpr S ln2 = std::numbers::ln2_v<S>;
+    const A near_zero = (-em1).log();
+    const A far = log1p_array(A(-u.min(S(0.5))));
+    return {em1, blend_array(step_array(A(x + ln2)), near_zero, far)};
+}
+
+/// exp(x) - 1 for x <= 0 (see `expm1_and_log1mexp`).
+template <class Derived>
+PREFRL_ALWAYS_INLINE inline typename Derived::PlainObject expm1_array(const Eigen::ArrayBase<Derived>& x) {
+    return expm1_and_log1mexp(x).expm1;
 }
 
 /// The logistic function of u and of -u from one exponential, one logarithm and one
@@ -94,42 +115,10 @@ PREFRL_ALWAYS_INLINE inline logistic_pair<typename Derived::PlainObject> logisti
     return {blend_array(positive, big, small), blend_array(positive, small, big), u.min(S(0)) - l, (-u).min(S(0)) - l};
 }
 
-/// sigma(x) = 1 / (1 + e^-x): exact for every x once e^-x is capped below overflow.
+/// log(1 - e^x) for x < 0 (see `expm1_and_log1mexp`).
 template <class Derived>
-PREFRL_ALWAYS_INLINE inline typename Derived::PlainObject sigmoid_array(const Eigen::ArrayBase<Derived>& x_expr) {
-    using S = typename Derived::Scalar;
-    return S(1) / (S(1) + (-x_expr).min(exp_argument_cap<S>()).exp());
-}
-
-/// sigma(x) sigma(-x) = e / (1 + e)^2 with e = e^-|x|: the slope of the logistic.
-template <class Derived>
-PREFRL_ALWAYS_INLINE inline typename Derived::PlainObject sigmoid_slope_array(const Eigen::ArrayBase<Derived>& x_expr) {
-    using S = typename Derived::Scalar;
-    using A = typename Derived::PlainObject;
-    const A e = (-x_expr.abs()).exp();
-    return e / (S(1) + e).square();
-}
-
-/// log sigma(x) = min(x, 0) - log1p(e^-|x|).
-template <class Derived>
-PREFRL_ALWAYS_INLINE inline typename Derived::PlainObject log_sigmoid_array(const Eigen::ArrayBase<Derived>& x_expr) {
-    using S = typename Derived::Scalar;
-    using A = typename Derived::PlainObject;
-    const A x = x_expr;
-    return x.min(S(0)) - log1p_array((-x.abs()).exp());
-}
-
-/// log(1 - e^x) for x < 0 (Maechler 2012): log(-expm1(x)) above -ln 2, log1p(-e^x) below;
-/// each side is evaluated on x clamped to its own range, so both stay finite for the blend.
-template <class Derived>
-PREFRL_ALWAYS_INLINE inline typename Derived::PlainObject log1mexp_array(const Eigen::ArrayBase<Derived>& x_expr) {
-    using S = typename Derived::Scalar;
-    using A = typename Derived::PlainObject;
-    const A x = x_expr;
-    constexpr S ln2 = std::numbers::ln2_v<S>;
-    const A near_zero = (-expm1_array(A(x.max(-ln2)))).log();
-    const A far = log1p_array(A(-(x.min(-ln2)).exp()));
-    return blend_array(step_array(A(x + ln2)), near_zero, far);
+PREFRL_ALWAYS_INLINE inline typename Derived::PlainObject log1mexp_array(const Eigen::ArrayBase<Derived>& x) {
+    return expm1_and_log1mexp(x).log1mexp;
 }
 
 }  // namespace prefrl::detail

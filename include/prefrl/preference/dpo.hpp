@@ -64,8 +64,9 @@ struct dpo {
         // capped and the slope is 0 (TRL's cap_exp)
         auto score = [&](const A& x, A& s, A& ds) {
             if (divergence == f_divergence::js_divergence) {
-                s = prefrl::detail::log_sigmoid_array(x);
-                ds = prefrl::detail::sigmoid_array(A(-x));
+                const auto l = prefrl::detail::logistic_of(x);
+                s = l.log_sigmoid;
+                ds = l.sigmoid_neg;
                 return;
             }
             const T k = divergence == f_divergence::forward_kl ? T(1) : static_cast<T>(alpha);

@@ -56,13 +56,14 @@ struct orpo {
         const T lambda_t = static_cast<T>(lambda_);
         return prefrl::detail::mean_over_pairs(fn, batch, fields, d_chosen, d_rejected, [&](const auto& p, auto& t) {
             const A cb = p.chosen / p.chosen_length, rb = p.rejected / p.rejected_length;  // mean token log-probs
-            const A log_odds = (cb - rb) - (prefrl::detail::log1mexp_array(cb) - prefrl::detail::log1mexp_array(rb));
+            const auto ec = prefrl::detail::expm1_and_log1mexp(cb), er = prefrl::detail::expm1_and_log1mexp(rb);
+            const A log_odds = (cb - rb) - (ec.log1mexp - er.log1mexp);
             const auto l = prefrl::detail::logistic_of(log_odds);
             const A g = lambda_t * l.sigmoid_neg;  // -d value / d log_odds
             // d log_odds / d cb = 1 / (1 - e^cb) = -1 / expm1(cb); d / d rb = 1 / expm1(rb)
             t.loss = -lambda_t * l.log_sigmoid;
-            t.d_chosen = g / prefrl::detail::expm1_array(cb) / p.chosen_length;
-            t.d_rejected = -g / prefrl::detail::expm1_array(rb) / p.rejected_length;
+            t.d_chosen = g / (ec.expm1 * p.chosen_length);
+            t.d_rejected = -g / (er.expm1 * p.rejected_length);
             t.reward_chosen = lambda_t * cb;
             t.reward_rejected = lambda_t * rb;
         });
