@@ -144,3 +144,33 @@ TEST_CASE("preference games reject bad input") {
     for (int t = 0; t < 20000; ++t) wins += pref::sample_preference(p3(), 1, 2, rng);
     CHECK(std::abs(wins - 16000) < 5 * std::sqrt(20000 * 0.8 * 0.2));
 }
+
+TEST_CASE("the exact Nash equilibrium: the spec's x3 and x6, a Condorcet winner, random games") {
+    const Eigen::VectorXd x3{{0.5, 1.0 / 3.0, 1.0 / 6.0}};
+    CHECK((pref::nash_equilibrium(p3()) - x3).cwiseAbs().maxCoeff() < 1e-12);
+    const Eigen::VectorXd x6 = Eigen::VectorXd{{105808, 80254, 0, 98468, 50111, 52848}} / 387489.0;
+    const Eigen::VectorXd found6 = pref::nash_equilibrium(p6());
+    CHECK((found6 - x6).cwiseAbs().maxCoeff() < 1e-12);  // the spec's exact rational answer (LP, highs)
+    CHECK(found6[2] == 0.0);                               // the unplayed response
+    // transitive Bradley-Terry: the best-scored response wins outright
+    const pref::preference_matrix bt = pref::bradley_terry(Eigen::VectorXd{{0.0, 0.05, 0.2, 0.3, 0.45}});
+    CHECK((pref::nash_equilibrium(bt) - Eigen::VectorXd::Unit(5, 4)).cwiseAbs().maxCoeff() == 0.0);
+    // seeded random intransitive games, K = 8: the answer is a distribution nobody beats
+    prefrl::generator rng(31);
+    for (int game = 0; game < 20; ++game) {
+        pref::preference_matrix p = pref::preference_matrix::Constant(8, 8, 0.5);
+        for (Eigen::Index i = 0; i < 8; ++i)
+            for (Eigen::Index j = i + 1; j < 8; ++j) {
+                p(i, j) = prefrl::uniform01<double>(rng);
+                p(j, i) = 1.0 - p(i, j);
+            }
+        const Eigen::VectorXd x = pref::nash_equilibrium(p);
+        INFO("game " << game);
+        CHECK(x.minCoeff() >= 0.0);
+        CHECK(std::abs(x.sum() - 1.0) < 1e-12);
+        CHECK(pref::exploitability(p, x) < 1e-10);
+    }
+    REQUIRE_THROWS_WITH(pref::nash_equilibrium(pref::preference_matrix::Constant(17, 17, 0.5)),
+                        "prefrl::preference::nash_equilibrium: K = 17 responses is more than 16 (support enumeration "
+                        "is 2^K): use hedge_step's average iterate");
+}

@@ -2,8 +2,9 @@
 #define PREFRL_PREFERENCE_PAIR_BATCH_HPP
 
 /// \file
-/// `pair_batch<T>`: the input of every pairwise preference loss, and `pair_loss_result<T>`,
-/// what every loss returns (value, gradient, and TRL's logged metrics).
+/// `pair_batch<T>`: the input of every pairwise preference loss; `pair_loss_result<T>` and
+/// `pair_loss_metrics<T>`, what the losses return (value, TRL's logged metrics, and the
+/// gradient unless the caller gave the buffers); and the block machinery every loss runs on.
 
 #include <algorithm>
 #include <concepts>

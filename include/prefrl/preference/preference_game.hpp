@@ -11,9 +11,15 @@
 /// minimax winner (Nash equilibrium of the symmetric zero-sum game pi^T (P - 1/2) pi') has
 /// exploitability `max_y (P pi)_y - 1/2 = 0`.
 
+#include <algorithm>
+#include <bit>
 #include <cmath>
 #include <span>
 #include <string_view>
+#include <vector>
+
+#include <Eigen/Core>
+#include <Eigen/QR>
 
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/math.hpp"
@@ -89,6 +95,49 @@ inline double regularized_exploitability(const preference_matrix& p, const Eigen
     }
     return tau * logsumexp<double>(std::span<const double>(terms.data(), static_cast<std::size_t>(terms.size()))) +
            tau * kl - 0.5;
+}
+
+/// The largest K `nash_equilibrium` solves (it enumerates the 2^K - 1 supports).
+inline constexpr Eigen::Index nash_equilibrium_max_responses = 16;
+
+/// **The minimax winner, exactly** — the Nash equilibrium of the symmetric zero-sum game
+/// `pi^T (P - 1/2) pi'` (the von Neumann winner of Dudik et al. 2015; what SPO, SPPO, DNO
+/// and INPO approach). The game's value is 0, so x is an equilibrium iff x >= 0, sum x = 1
+/// and `(P - 1/2) x <= 0`; this solves it as the LP would, by support enumeration: for each
+/// support S (smallest first), the equalities `(P - 1/2)_{S,S} x_S = 0`, `sum x_S = 1` by a
+/// rank-revealing QR, kept if x_S >= 0 and no response outside S beats x. Exact up to the
+/// linear solves (residuals 1e-12); K <= 16. Where equilibria are not unique it returns the
+/// first found (smallest support). For larger K use `hedge_step`'s average iterate.
+inline Eigen::VectorXd nash_equilibrium(const preference_matrix& p) {
+    constexpr auto fn = "prefrl::preference::nash_equilibrium";
+    validate_preference_matrix(fn, p);
+    const Eigen::Index k = p.rows();
+    require(k <= nash_equilibrium_max_responses, fn, "K = ", k, " responses is more than ", nash_equilibrium_max_responses,
+            " (support enumeration is 2^K): use hedge_step's average iterate");
+    const Eigen::MatrixXd a = p.array() - 0.5;
+    constexpr double tolerance = 1e-10;
+    for (Eigen::Index size = 1; size <= k; ++size) {
+        // supports of this size, as bit masks in increasing order
+        for (unsigned long mask = 0; mask < (1ul << k); ++mask) {
+            if (static_cast<Eigen::Index>(std::popcount(mask)) != size) continue;
+            std::vector<Eigen::Index> support;
+            for (Eigen::Index i = 0; i < k; ++i)
+                if ((mask >> i) & 1ul) support.push_back(i);
+            Eigen::MatrixXd system(size + 1, size);
+            Eigen::VectorXd rhs = Eigen::VectorXd::Zero(size + 1);
+            for (Eigen::Index r = 0; r < size; ++r)
+                for (Eigen::Index c = 0; c < size; ++c) system(r, c) = a(support[r], support[c]);
+            system.row(size).setOnes();
+            rhs[size] = 1.0;
+            const Eigen::VectorXd xs = system.colPivHouseholderQr().solve(rhs);
+            if (!((system * xs - rhs).cwiseAbs().maxCoeff() <= tolerance) || xs.minCoeff() < -tolerance) continue;
+            Eigen::VectorXd x = Eigen::VectorXd::Zero(k);
+            for (Eigen::Index r = 0; r < size; ++r) x[support[r]] = std::max(0.0, xs[r]);
+            x /= x.sum();
+            if ((a * x).maxCoeff() <= tolerance) return x;
+        }
+    }
+    fail(fn, "no equilibrium found within tolerance ", tolerance, " (P is checked; this should not happen)");
 }
 
 /// Draws a preference label: true (y_i preferred) with probability P[i][j].

@@ -46,22 +46,21 @@ struct weighted_sum {
         double value = 0.0;
         auto add = [&](double weight, const auto& loss) {
             const T w = static_cast<T>(weight);
-            if (first) {
+            if (first) {  // the first term writes straight into the caller's buffers
                 out = loss(batch, d_chosen, d_rejected);
+                value = weight * static_cast<double>(out.value);
                 array_map(d_chosen.data(), n) *= w;
                 array_map(d_rejected.data(), n) *= w;
                 first = false;
-            } else {
-                scratch_chosen.resize(n);
-                scratch_rejected.resize(n);
-                const auto r = loss(batch, std::span<T>(scratch_chosen.data(), batch.chosen.size()),
-                                    std::span<T>(scratch_rejected.data(), batch.chosen.size()));
-                array_map(d_chosen.data(), n) += w * scratch_chosen.array();
-                array_map(d_rejected.data(), n) += w * scratch_rejected.array();
-                value += weight * static_cast<double>(r.value);
                 return;
             }
-            value += weight * static_cast<double>(out.value);
+            scratch_chosen.resize(n);
+            scratch_rejected.resize(n);
+            const auto r = loss(batch, std::span<T>(scratch_chosen.data(), batch.chosen.size()),
+                                std::span<T>(scratch_rejected.data(), batch.chosen.size()));
+            value += weight * static_cast<double>(r.value);
+            array_map(d_chosen.data(), n) += w * scratch_chosen.array();
+            array_map(d_rejected.data(), n) += w * scratch_rejected.array();
         };
         std::apply([&](const auto&... term) { (add(term.first, term.second), ...); }, terms);
         out.value = static_cast<T>(value);
