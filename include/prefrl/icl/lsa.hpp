@@ -1,0 +1,118 @@
+#ifndef PREFRL_ICL_LSA_HPP
+#define PREFRL_ICL_LSA_HPP
+
+/// \file
+/// Linear self-attention (no softmax) and the weights that make it gradient descent.
+
+#include <concepts>
+#include <span>
+
+#include <Eigen/Core>
+
+#include "prefrl/core/error.hpp"
+#include "prefrl/icl/regression_task.hpp"
+
+namespace prefrl::icl {
+
+/// Dense column-major matrix of the layer weights.
+template <std::floating_point T>
+using weight_matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
+
+/// **One linear self-attention head** — von Oswald et al. 2023, "Transformers learn
+/// in-context by gradient descent" (spec/icl.md, checked against the authors' code):
+///
+///     Z <- Z + P (W_V C) (W_K C)^T (W_Q Z)
+///
+/// with C the N context tokens (keys and values; the query token is the last column of Z and
+/// only queries, unless `include_query`), no softmax and no scaling inside. Shapes: W_K, W_Q
+/// k x D; W_V v x D; P D x v.
+template <std::floating_point T>
+struct lsa_layer {
+    weight_matrix<T> key, query, value, projection;
+    bool include_query = false;
+};
+
+/// One layer's forward: the updated tokens (every column, the context too).
+template <std::floating_point T>
+token_matrix<T> lsa_forward(const lsa_layer<T>& layer, const token_matrix<T>& z) {
+    constexpr auto fn = "prefrl::icl::lsa_forward";
+    const Eigen::Index dim = z.rows(), columns = z.cols();
+    require(columns >= 2, fn, "tokens must hold at least one context token and the query, got ", columns, " columns");
+    require(layer.key.cols() == dim && layer.query.cols() == dim && layer.value.cols() == dim, fn,
+            "key, query and value must have D = ", dim, " columns, got ", layer.key.cols(), ", ", layer.query.cols(), ", ",
+            layer.value.cols());
+    require(layer.key.rows() == layer.query.rows(), fn, "key has ", layer.key.rows(), " rows but query has ", layer.query.rows());
+    require(layer.projection.rows() == dim && layer.projection.cols() == layer.value.rows(), fn, "projection must be ", dim,
+            " x ", layer.value.rows(), ", got ", layer.projection.rows(), " x ", layer.projection.cols());
+    const auto c = z.leftCols(layer.include_query ? columns : columns - 1);
+    const token_matrix<T> keys = layer.key * c, values = layer.value * c;
+    return z + layer.projection * (values * ((keys.transpose() * (layer.query * z))));
+}
+
+/// A stack of layers (separate weights; pass the same layer L times for the recurrent form).
+template <std::floating_point T>
+token_matrix<T> lsa_forward(std::span<const lsa_layer<T>> layers, token_matrix<T> z) {
+    for (const auto& layer : layers) z = lsa_forward(layer, z);
+    return z;
+}
+
+/// The read-out: the query's y-slot, negated (`y_hat = -Z[d, N]`, the authors' convention).
+template <std::floating_point T>
+T lsa_readout(const token_matrix<T>& z) {
+    return -z(z.rows() - 1, z.cols() - 1);
+}
+
+/// **LSA = one step of gradient descent** (the paper's construction, W_0 = 0): with
+/// W_K = W_Q = [[I_d, 0], [0, 0]], W_V = [[0, 0], [0, -1]], P = (eta / N) [[0, 0], [0, 1]], every
+/// token's y-slot becomes y_j - Delta W x_j, Delta W the GD step on the in-context loss
+/// (1/(2N)) sum_i ||W x_i - y_i||^2 from W = 0 with rate eta, so the read-out is W_1 x_q. K such
+/// layers are K steps of GD.
+template <std::floating_point T>
+lsa_layer<T> gd_layer(int inputs, int context, double eta) {
+    constexpr auto fn = "prefrl::icl::gd_layer";
+    require_positive(fn, "inputs", inputs);
+    require_positive(fn, "context", context);
+    require_positive(fn, "eta", eta);
+    const int dim = inputs + 1;
+    lsa_layer<T> layer{weight_matrix<T>::Zero(dim, dim), weight_matrix<T>::Zero(dim, dim), weight_matrix<T>::Zero(dim, dim),
+                       weight_matrix<T>::Zero(dim, dim)};
+    layer.key.topLeftCorner(inputs, inputs).setIdentity();
+    layer.query = layer.key;
+    layer.value(inputs, inputs) = T(-1);
+    layer.projection(inputs, inputs) = static_cast<T>(eta / context);
+    return layer;
+}
+
+/// **GD++** (the curvature-corrected construction, the authors' `lin_diag`): W_V = [[I, 0],
+/// [0, -1]], P = [[-gamma I, 0], [0, eta / N]] also moves the inputs,
+/// x_j <- (I - gamma X X^T) x_j, preconditioning the steps of the following layers. One layer
+/// of GD++ equals one step of GD.
+template <std::floating_point T>
+lsa_layer<T> gd_plus_plus_layer(int inputs, int context, double eta, double gamma) {
+    constexpr auto fn = "prefrl::icl::gd_plus_plus_layer";
+    require_non_negative(fn, "gamma", gamma);
+    lsa_layer<T> layer = gd_layer<T>(inputs, context, eta);
+    layer.value.topLeftCorner(inputs, inputs).setIdentity();
+    layer.projection.topLeftCorner(inputs, inputs) = static_cast<T>(-gamma) * weight_matrix<T>::Identity(inputs, inputs);
+    return layer;
+}
+
+/// The reference the constructions are checked against: `steps` steps of gradient descent on
+/// the in-context loss (1/(2N)) sum_i (w^T x_i - y_i)^2 from w = 0 with rate eta, then the
+/// prediction w^T x_q, from the tokens of a task.
+template <std::floating_point T>
+T gd_prediction(const token_matrix<T>& z, double eta, int steps) {
+    constexpr auto fn = "prefrl::icl::gd_prediction";
+    require(z.cols() >= 2 && z.rows() >= 2, fn, "tokens must be at least 2 x 2, got ", z.rows(), " x ", z.cols());
+    require_non_negative(fn, "steps", steps);
+    const Eigen::Index d = z.rows() - 1, n = z.cols() - 1;
+    const auto x = z.topLeftCorner(d, n);
+    const auto y = z.row(d).head(n);
+    Eigen::Matrix<T, 1, Eigen::Dynamic> w = Eigen::Matrix<T, 1, Eigen::Dynamic>::Zero(d);
+    for (int step = 0; step < steps; ++step) w -= static_cast<T>(eta / static_cast<double>(n)) * ((w * x - y) * x.transpose());
+    return w.dot(z.col(n).head(d));
+}
+
+}  // namespace prefrl::icl
+
+#endif  // PREFRL_ICL_LSA_HPP
