@@ -60,8 +60,8 @@ struct dpo {
         const T beta_t = static_cast<T>(beta), eps = static_cast<T>(label_smoothing);
         const T cap = std::log(std::numeric_limits<T>::max());
         // score s(x) and its slope s'(x); forward KL is the alpha form with alpha = 1:
-        // s = -exp(y) / k, s' = exp(y), y = -k x; beyond y = log(max of T) the exponential is
-        // capped and the slope is 0 (TRL's cap_exp)
+        // s = -exp(y) / k, s' = exp(y), y = -k x; beyond y = log(max of T) the slope is 0 (TRL's
+        // cap_exp); the value's exponent is held at log(max of T) - 1, where Eigen's exp is finite
         auto score = [&](const A& x, A& s, A& ds) {
             if (divergence == f_divergence::js_divergence) {
                 const auto l = prefrl::detail::logistic_of(x);
