@@ -87,3 +87,49 @@ TEMPLATE_TEST_CASE("GD++: inputs preconditioned by (I - gamma X X^T); one layer 
     REQUIRE_THROWS_WITH(icl::lsa_forward(wrong, task.tokens),
                         "prefrl::icl::lsa_forward: key, query and value must have D = 11 columns, got 4, 4, 4");
 }
+
+TEST_CASE("the analytic backward pass of an LSA stack equals central differences", "[icl]") {
+    using T = double;
+    prefrl::generator rng(5);
+    auto random_layer = [&] {
+        auto m = [&] {
+            icl::weight_matrix<T> w(11, 11);
+            for (Eigen::Index i = 0; i < w.size(); ++i) w.data()[i] = 0.15 * prefrl::normal<double>(rng);  // a loss of order 1
+            return w;
+        };
+        return icl::lsa_layer<T>{m(), m(), m(), m()};
+    };
+    std::vector<icl::lsa_layer<T>> layers{random_layer(), random_layer()};
+    layers[1].include_query = true;  // both key/value conventions
+    const auto task = icl::regression_task_distribution{}.sample<T>(rng);
+    std::vector<icl::lsa_gradients<T>> grads{icl::lsa_gradients<T>::zeros_like(layers[0]),
+                                              icl::lsa_gradients<T>::zeros_like(layers[1])};
+    const T loss = icl::lsa_query_loss_and_gradients<T>(layers, task, grads);
+    CHECK(loss > 0.0);
+    auto loss_at = [&](const std::vector<icl::lsa_layer<T>>& probe) {
+        const T e = icl::lsa_readout(icl::lsa_forward<T>(probe, task.tokens)) - task.target;
+        return 0.5 * e * e;
+    };
+    const double h = 1e-6;
+    double worst = 0.0;
+    for (std::size_t l = 0; l < layers.size(); ++l) {
+        for (int which = 0; which < 4; ++which) {
+            auto member = [&](icl::lsa_layer<T>& layer) -> icl::weight_matrix<T>& {
+                return which == 0 ? layer.key : which == 1 ? layer.query : which == 2 ? layer.value : layer.projection;
+            };
+            const icl::weight_matrix<T>& analytic = which == 0 ? grads[l].key
+                                                    : which == 1 ? grads[l].query
+                                                    : which == 2 ? grads[l].value
+                                                                 : grads[l].projection;
+            for (Eigen::Index i = 0; i < analytic.size(); ++i) {
+                auto plus = layers, minus = layers;
+                member(plus[l]).data()[i] += h;
+                member(minus[l]).data()[i] -= h;
+                const double numeric = (loss_at(plus) - loss_at(minus)) / (2 * h);
+                worst = std::max(worst, std::abs(numeric - analytic.data()[i]) / std::max(1.0, std::abs(numeric)));
+            }
+        }
+    }
+    INFO("max relative difference " << worst << ", loss " << loss);
+    CHECK(worst < 1e-6);
+}

@@ -6,6 +6,7 @@
 
 #include <concepts>
 #include <span>
+#include <vector>
 
 #include <Eigen/Core>
 
@@ -60,6 +61,71 @@ token_matrix<T> lsa_forward(std::span<const lsa_layer<T>> layers, token_matrix<T
 template <std::floating_point T>
 T lsa_readout(const token_matrix<T>& z) {
     return -z(z.rows() - 1, z.cols() - 1);
+}
+
+/// Gradients of a loss with respect to one layer's weights (same shapes as the layer's).
+template <std::floating_point T>
+struct lsa_gradients {
+    weight_matrix<T> key, query, value, projection;
+
+    /// Zero gradients shaped like `layer`.
+    static lsa_gradients zeros_like(const lsa_layer<T>& layer) {
+        return {weight_matrix<T>::Zero(layer.key.rows(), layer.key.cols()),
+                weight_matrix<T>::Zero(layer.query.rows(), layer.query.cols()),
+                weight_matrix<T>::Zero(layer.value.rows(), layer.value.cols()),
+                weight_matrix<T>::Zero(layer.projection.rows(), layer.projection.cols())};
+    }
+};
+
+/// One layer's analytic backward pass (spec/icl.md): from the layer's input `z` and the
+/// upstream gradient `upstream = dl/dZ'`, adds dl/dW to `gradients` and returns dl/dZ.
+///
+///     Kc = W_K C, Vc = W_V C, Qz = W_Q Z, S = Kc^T Qz, M = Vc S, Z' = Z + P M
+///     dP = G M^T, dM = P^T G, dVc = dM S^T, dS = Vc^T dM, dKc = Qz dS^T, dQz = Kc dS
+///     dW_V = dVc C^T, dW_K = dKc C^T, dW_Q = dQz Z^T
+///     dZ = G + W_Q^T dQz, plus W_V^T dVc + W_K^T dKc on the columns that are keys and values
+template <std::floating_point T>
+token_matrix<T> lsa_backward(const lsa_layer<T>& layer, const token_matrix<T>& z, const token_matrix<T>& upstream,
+                             lsa_gradients<T>& gradients) {
+    constexpr auto fn = "prefrl::icl::lsa_backward";
+    require(upstream.rows() == z.rows() && upstream.cols() == z.cols(), fn, "upstream is ", upstream.rows(), " x ",
+            upstream.cols(), " but the tokens are ", z.rows(), " x ", z.cols());
+    const Eigen::Index used = layer.include_query ? z.cols() : z.cols() - 1;
+    const auto c = z.leftCols(used);
+    const token_matrix<T> kc = layer.key * c, vc = layer.value * c, qz = layer.query * z;
+    const token_matrix<T> scores = kc.transpose() * qz;
+    const token_matrix<T> mixed = vc * scores;
+    const token_matrix<T> d_mixed = layer.projection.transpose() * upstream;
+    const token_matrix<T> d_vc = d_mixed * scores.transpose();
+    const token_matrix<T> d_scores = vc.transpose() * d_mixed;
+    const token_matrix<T> d_kc = qz * d_scores.transpose();
+    const token_matrix<T> d_qz = kc * d_scores;
+    gradients.projection += upstream * mixed.transpose();
+    gradients.value += d_vc * c.transpose();
+    gradients.key += d_kc * c.transpose();
+    gradients.query += d_qz * z.transpose();
+    token_matrix<T> d_z = upstream + layer.query.transpose() * d_qz;
+    d_z.leftCols(used) += layer.value.transpose() * d_vc + layer.key.transpose() * d_kc;
+    return d_z;
+}
+
+/// The query loss `l = (1/2) (y_hat - y_q)^2` of a stack on one task, and its gradients with
+/// respect to every layer's weights, added to `gradients` (one entry per layer; a recurrent
+/// stack that repeats one layer gets the sum over its entries).
+template <std::floating_point T>
+T lsa_query_loss_and_gradients(std::span<const lsa_layer<T>> layers, const regression_task<T>& task,
+                               std::span<lsa_gradients<T>> gradients) {
+    constexpr auto fn = "prefrl::icl::lsa_query_loss_and_gradients";
+    require_non_empty(fn, "layers", layers.size());
+    require_same_size(fn, "gradients", gradients.size(), "layers", layers.size());
+    std::vector<token_matrix<T>> inputs{task.tokens};
+    for (const auto& layer : layers) inputs.push_back(lsa_forward(layer, inputs.back()));
+    const token_matrix<T>& out = inputs.back();
+    const T error = lsa_readout(out) - task.target;
+    token_matrix<T> upstream = token_matrix<T>::Zero(out.rows(), out.cols());
+    upstream(out.rows() - 1, out.cols() - 1) = -error;  // y_hat = -Z[d, N]
+    for (std::size_t l = layers.size(); l-- > 0;) upstream = lsa_backward(layers[l], inputs[l], upstream, gradients[l]);
+    return T(0.5) * error * error;
 }
 
 /// **LSA = one step of gradient descent** (the paper's construction, W_0 = 0): with
