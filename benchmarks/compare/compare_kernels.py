@@ -20,11 +20,11 @@ caller's d_logits buffer and allocate O(rows).
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 import time
+
+from bench_common import REUSE_MEMORY, benchmark_medians, run_json_child
 
 
 def torch_times(rows, vocab, threads, repeats):
@@ -60,32 +60,13 @@ def torch_times(rows, vocab, threads, repeats):
     return {"forward": fwd, "fwd_bwd": timed(forward_backward)}
 
 
-REUSE_MEMORY = {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": str(64 << 30)}
-
-
 def torch_times_in_child(rows, vocab, threads, repeats, extra_env):
-    env = dict(os.environ, **extra_env)
-    out = subprocess.run(
-        [sys.executable, __file__, "--torch-worker", "--rows", str(rows), "--vocab", str(vocab),
-         "--threads", str(threads), "--repeats", str(repeats)],
-        env=env, check=True, capture_output=True, text=True).stdout
-    return json.loads(out)
+    return run_json_child(__file__, ["--torch-worker", "--rows", str(rows), "--vocab", str(vocab), "--threads",
+                                     str(threads), "--repeats", str(repeats)], extra_env)
 
 
 def prefrl_times(bench, rows, vocab, repeats):
-    env = dict(os.environ, PREFRL_BENCH_ROWS=str(rows), PREFRL_BENCH_VOCAB=str(vocab))
-    out = subprocess.run(
-        [bench, "--benchmark_format=json", f"--benchmark_repetitions={repeats}",
-         "--benchmark_report_aggregates_only=true"],
-        env=env, check=True, capture_output=True, text=True).stdout
-    times = {}
-    for b in json.loads(out)["benchmarks"]:
-        if b.get("aggregate_name") != "median":
-            continue
-        name, threads = b["run_name"].split("/")[0], int(b["run_name"].split("threads:")[1].split("/")[0])
-        scale = {"ms": 1.0, "us": 1e-3, "ns": 1e-6, "s": 1e3}[b["time_unit"]]
-        times[(name, threads)] = b["real_time"] * scale
-    return times
+    return benchmark_medians(bench, {"PREFRL_BENCH_ROWS": rows, "PREFRL_BENCH_VOCAB": vocab}, repeats)
 
 
 def main():

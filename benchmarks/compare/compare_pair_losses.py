@@ -22,11 +22,11 @@ freed memory kept (MALLOC_MMAP_MAX_=0: no page faults after warm-up); the faster
 import argparse
 import json
 import math
-import os
 import statistics
-import subprocess
 import sys
 import time
+
+from bench_common import REUSE_MEMORY, benchmark_medians, run_json_child
 
 # TRL's loss_type names (spec/api.md), in bench_preference's order
 LOSSES = ["sigmoid", "cdpo", "sigmoid_forward_kl", "sigmoid_js_divergence", "sigmoid_alpha_divergence", "robust",
@@ -179,32 +179,16 @@ def torch_dpo_from_logits(rows, vocab, threads, repeats):
     return statistics.median(samples)
 
 
-REUSE_MEMORY = {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": str(64 << 30)}
-
-
 def torch_times_in_child(args, threads, extra_env, worker="--torch-worker"):
-    env = dict(os.environ, **extra_env)
-    out = subprocess.run(
-        [sys.executable, __file__, worker, "--pairs", str(args.pairs), "--rows", str(args.rows), "--vocab",
-         str(args.vocab), "--threads", str(threads), "--repeats", str(args.repeats)],
-        env=env, check=True, capture_output=True, text=True).stdout
-    return json.loads(out)
+    return run_json_child(__file__, [worker, "--pairs", str(args.pairs), "--rows", str(args.rows), "--vocab",
+                                     str(args.vocab), "--threads", str(threads), "--repeats", str(args.repeats)],
+                          extra_env)
 
 
 def prefrl_times(bench, pairs, rows, vocab, repeats):
-    env = dict(os.environ, PREFRL_BENCH_PAIRS=str(pairs), PREFRL_BENCH_ROWS=str(rows), PREFRL_BENCH_VOCAB=str(vocab))
-    out = subprocess.run(
-        [bench, "--benchmark_filter=pair_loss:|floor_pair|dpo_from_logits", "--benchmark_format=json",
-         f"--benchmark_repetitions={repeats}", "--benchmark_report_aggregates_only=true"],
-        env=env, check=True, capture_output=True, text=True).stdout
-    times = {}
-    for b in json.loads(out)["benchmarks"]:
-        if b.get("aggregate_name") != "median":
-            continue
-        name, threads = b["run_name"].split("/")[0], int(b["run_name"].split("threads:")[1].split("/")[0])
-        scale = {"ms": 1.0, "us": 1e-3, "ns": 1e-6, "s": 1e3}[b["time_unit"]]
-        times[(name.removeprefix("pair_loss:"), threads)] = b["real_time"] * scale
-    return times
+    sizes = {"PREFRL_BENCH_PAIRS": pairs, "PREFRL_BENCH_ROWS": rows, "PREFRL_BENCH_VOCAB": vocab}
+    times = benchmark_medians(bench, sizes, repeats, "pair_loss:|floor_pair|dpo_from_logits")
+    return {(name.removeprefix("pair_loss:"), threads): ms for (name, threads), ms in times.items()}
 
 
 def main():
