@@ -3,9 +3,11 @@
 
 /// \file
 /// Facade of the in-context-learning area: regression tasks as tokens, linear self-attention,
-/// and its gradient-descent constructions. See docs/icl.md.
+/// its gradient-descent constructions, training and the paper's metrics. See docs/icl.md.
 
 #include "prefrl/icl/lsa.hpp"
+#include "prefrl/icl/metrics.hpp"
 #include "prefrl/icl/regression_task.hpp"
+#include "prefrl/icl/training.hpp"
 
 #endif  // PREFRL_ICL_HPP

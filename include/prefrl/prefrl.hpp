@@ -8,6 +8,7 @@
 #include "prefrl/icl.hpp"
 #include "prefrl/interop.hpp"
 #include "prefrl/kernel.hpp"
+#include "prefrl/optim.hpp"
 #include "prefrl/preference.hpp"
 
 #endif  // PREFRL_PREFRL_HPP

@@ -33,9 +33,10 @@ struct lsa_layer {
     bool include_query = false;
 };
 
-/// One layer's forward: the updated tokens (every column, the context too).
+/// One head's update `P (W_V C) (W_K C)^T (W_Q Z)` of every token (the layer's output minus
+/// its input).
 template <std::floating_point T>
-token_matrix<T> lsa_forward(const lsa_layer<T>& layer, const token_matrix<T>& z) {
+token_matrix<T> lsa_update(const lsa_layer<T>& layer, const token_matrix<T>& z) {
     constexpr auto fn = "prefrl::icl::lsa_forward";
     const Eigen::Index dim = z.rows(), columns = z.cols();
     require(columns >= 2, fn, "tokens must hold at least one context token and the query, got ", columns, " columns");
@@ -47,12 +48,42 @@ token_matrix<T> lsa_forward(const lsa_layer<T>& layer, const token_matrix<T>& z)
             " x ", layer.value.rows(), ", got ", layer.projection.rows(), " x ", layer.projection.cols());
     const auto c = z.leftCols(layer.include_query ? columns : columns - 1);
     const token_matrix<T> keys = layer.key * c, values = layer.value * c;
-    return z + layer.projection * (values * ((keys.transpose() * (layer.query * z))));
+    return layer.projection * (values * ((keys.transpose() * (layer.query * z))));
+}
+
+/// One layer's forward: the updated tokens (every column, the context too).
+template <std::floating_point T>
+token_matrix<T> lsa_forward(const lsa_layer<T>& layer, const token_matrix<T>& z) {
+    return z + lsa_update(layer, z);
+}
+
+/// **Multi-head linear self-attention**: the heads read the same tokens and their updates add,
+/// `Z <- Z + sum_h P_h (W_V^h C) (W_K^h C)^T (W_Q^h Z)` (von Oswald et al. 2023, the residual
+/// form of the paper). Each head may have its own key size and value size.
+template <std::floating_point T>
+struct multi_head_lsa_layer {
+    std::vector<lsa_layer<T>> heads;
+};
+
+/// A multi-head layer's forward.
+template <std::floating_point T>
+token_matrix<T> lsa_forward(const multi_head_lsa_layer<T>& layer, const token_matrix<T>& z) {
+    require_non_empty("prefrl::icl::lsa_forward", "heads", layer.heads.size());
+    token_matrix<T> out = z;
+    for (const auto& head : layer.heads) out += lsa_update(head, z);
+    return out;
 }
 
 /// A stack of layers (separate weights; pass the same layer L times for the recurrent form).
 template <std::floating_point T>
 token_matrix<T> lsa_forward(std::span<const lsa_layer<T>> layers, token_matrix<T> z) {
+    for (const auto& layer : layers) z = lsa_forward(layer, z);
+    return z;
+}
+
+/// A stack of multi-head layers.
+template <std::floating_point T>
+token_matrix<T> lsa_forward(std::span<const multi_head_lsa_layer<T>> layers, token_matrix<T> z) {
     for (const auto& layer : layers) z = lsa_forward(layer, z);
     return z;
 }
@@ -77,19 +108,23 @@ struct lsa_gradients {
     }
 };
 
-/// One layer's analytic backward pass (spec/icl.md): from the layer's input `z` and the
-/// upstream gradient `upstream = dl/dZ'`, adds dl/dW to `gradients` and returns dl/dZ.
+/// The backward pass of one head's update (spec/icl.md): from the head's input `z` and the
+/// upstream gradient `upstream = dl/dZ'`, adds dl/dW to `gradients` and returns the update's
+/// share of dl/dZ (without the residual's `upstream`).
 ///
 ///     Kc = W_K C, Vc = W_V C, Qz = W_Q Z, S = Kc^T Qz, M = Vc S, Z' = Z + P M
 ///     dP = G M^T, dM = P^T G, dVc = dM S^T, dS = Vc^T dM, dKc = Qz dS^T, dQz = Kc dS
 ///     dW_V = dVc C^T, dW_K = dKc C^T, dW_Q = dQz Z^T
-///     dZ = G + W_Q^T dQz, plus W_V^T dVc + W_K^T dKc on the columns that are keys and values
+///     dZ = W_Q^T dQz, plus W_V^T dVc + W_K^T dKc on the columns that are keys and values
 template <std::floating_point T>
-token_matrix<T> lsa_backward(const lsa_layer<T>& layer, const token_matrix<T>& z, const token_matrix<T>& upstream,
-                             lsa_gradients<T>& gradients) {
+token_matrix<T> lsa_update_backward(const lsa_layer<T>& layer, const token_matrix<T>& z, const token_matrix<T>& upstream,
+                                    lsa_gradients<T>& gradients) {
     constexpr auto fn = "prefrl::icl::lsa_backward";
     require(upstream.rows() == z.rows() && upstream.cols() == z.cols(), fn, "upstream is ", upstream.rows(), " x ",
             upstream.cols(), " but the tokens are ", z.rows(), " x ", z.cols());
+    require(gradients.key.rows() == layer.key.rows() && gradients.key.cols() == layer.key.cols() &&
+                gradients.value.rows() == layer.value.rows() && gradients.projection.cols() == layer.projection.cols(),
+            fn, "gradients must be shaped like the layer (use lsa_gradients::zeros_like)");
     const Eigen::Index used = layer.include_query ? z.cols() : z.cols() - 1;
     const auto c = z.leftCols(used);
     const token_matrix<T> kc = layer.key * c, vc = layer.value * c, qz = layer.query * z;
@@ -104,8 +139,26 @@ token_matrix<T> lsa_backward(const lsa_layer<T>& layer, const token_matrix<T>& z
     gradients.value += d_vc * c.transpose();
     gradients.key += d_kc * c.transpose();
     gradients.query += d_qz * z.transpose();
-    token_matrix<T> d_z = upstream + layer.query.transpose() * d_qz;
+    token_matrix<T> d_z = layer.query.transpose() * d_qz;
     d_z.leftCols(used) += layer.value.transpose() * d_vc + layer.key.transpose() * d_kc;
+    return d_z;
+}
+
+/// One layer's analytic backward pass: adds dl/dW to `gradients` and returns dl/dZ, the
+/// residual's `upstream` plus the update's share (`lsa_update_backward`).
+template <std::floating_point T>
+token_matrix<T> lsa_backward(const lsa_layer<T>& layer, const token_matrix<T>& z, const token_matrix<T>& upstream,
+                             lsa_gradients<T>& gradients) {
+    return upstream + lsa_update_backward(layer, z, upstream, gradients);
+}
+
+/// A multi-head layer's backward pass: one gradient entry per head.
+template <std::floating_point T>
+token_matrix<T> lsa_backward(const multi_head_lsa_layer<T>& layer, const token_matrix<T>& z, const token_matrix<T>& upstream,
+                             std::span<lsa_gradients<T>> gradients) {
+    require_same_size("prefrl::icl::lsa_backward", "gradients", gradients.size(), "heads", layer.heads.size());
+    token_matrix<T> d_z = upstream;
+    for (std::size_t h = 0; h < layer.heads.size(); ++h) d_z += lsa_update_backward(layer.heads[h], z, upstream, gradients[h]);
     return d_z;
 }
 

@@ -1,0 +1,105 @@
+#ifndef PREFRL_OPTIM_ADAM_HPP
+#define PREFRL_OPTIM_ADAM_HPP
+
+/// \file
+/// Adam and AdamW on a flat parameter vector.
+
+#include <cmath>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "prefrl/core/error.hpp"
+
+namespace prefrl::optim {
+
+/// Adam's settings; the defaults are PyTorch's and optax's.
+struct adam_options {
+    double learning_rate = 1e-3;
+    double beta1 = 0.9;
+    double beta2 = 0.999;
+    double epsilon = 1e-8;       ///< added to sqrt(v_hat), outside the root (PyTorch, optax)
+    double weight_decay = 0.0;   ///< decoupled (AdamW): p <- p - lr * weight_decay * p
+};
+
+/// **Adam** — Kingma & Ba 2015, "Adam: A Method for Stochastic Optimization"; with
+/// `weight_decay > 0` the decoupled **AdamW** of Loshchilov & Hutter 2019. Step t:
+///
+///     m <- b1 m + (1 - b1) g,   v <- b2 v + (1 - b2) g^2
+///     p <- p - lr wd p - lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
+///
+/// the update of `torch.optim.AdamW` and `optax.adamw` (tested against PyTorch). The state
+/// holds one moment pair per parameter; parameters and gradients are flat spans the caller
+/// packs (see `prefrl::icl::lsa_trainer` for an example).
+template <std::floating_point T>
+class adam {
+public:
+    adam(std::size_t parameters, adam_options options = {}) : options_(options), m_(parameters, T(0)), v_(parameters, T(0)) {
+        constexpr auto fn = "prefrl::optim::adam";
+        require_non_empty(fn, "parameters", parameters);
+        require_positive(fn, "learning_rate", options.learning_rate);
+        require_in_half_open(fn, "beta1", options.beta1, 0.0, 1.0);
+        require_in_half_open(fn, "beta2", options.beta2, 0.0, 1.0);
+        require_positive(fn, "epsilon", options.epsilon);
+        require_non_negative(fn, "weight_decay", options.weight_decay);
+    }
+
+    /// One update of `parameters` from `gradients` (same length as the optimizer's state).
+    void step(std::span<T> parameters, std::span<const T> gradients) {
+        constexpr auto fn = "prefrl::optim::adam::step";
+        require_same_size(fn, "parameters", parameters.size(), "the optimizer's state", m_.size());
+        require_same_size(fn, "gradients", gradients.size(), "parameters", parameters.size());
+        for (std::size_t i = 0; i < gradients.size(); ++i)
+            require(std::isfinite(gradients[i]), fn, "gradients[", i, "] must be finite, got ", gradients[i]);
+        ++steps_;
+        const double t = static_cast<double>(steps_);
+        // (1 - beta) is formed in double and then rounded, as PyTorch does with its Python floats
+        const T b1 = static_cast<T>(options_.beta1), b2 = static_cast<T>(options_.beta2);
+        const T rest1 = static_cast<T>(1.0 - options_.beta1), rest2 = static_cast<T>(1.0 - options_.beta2);
+        const T step_size = static_cast<T>(options_.learning_rate / (1.0 - std::pow(options_.beta1, t)));
+        const T root_correction = static_cast<T>(std::sqrt(1.0 - std::pow(options_.beta2, t)));
+        const T eps = static_cast<T>(options_.epsilon);
+        const T decay = static_cast<T>(1.0 - options_.learning_rate * options_.weight_decay);
+        for (std::size_t i = 0; i < parameters.size(); ++i) {
+            const T g = gradients[i];
+            m_[i] = b1 * m_[i] + rest1 * g;
+            v_[i] = b2 * v_[i] + rest2 * g * g;
+            parameters[i] = decay * parameters[i] - step_size * m_[i] / (std::sqrt(v_[i]) / root_correction + eps);
+        }
+    }
+
+    /// Updates taken so far.
+    [[nodiscard]] std::int64_t steps() const { return steps_; }
+    [[nodiscard]] const adam_options& options() const { return options_; }
+    /// Parameters the state is sized for.
+    [[nodiscard]] std::size_t state_size() const { return m_.size(); }
+
+private:
+    adam_options options_;
+    std::vector<T> m_, v_;
+    std::int64_t steps_ = 0;
+};
+
+/// **Global-norm clipping** (Pascanu et al. 2013, "On the difficulty of training recurrent
+/// neural networks"; optax's `clip_by_global_norm`): when ||g||_2 > max_norm, scales g to
+/// norm max_norm. Returns the norm before clipping.
+template <std::floating_point T>
+double clip_by_global_norm(std::span<T> gradients, double max_norm) {
+    constexpr auto fn = "prefrl::optim::clip_by_global_norm";
+    require_positive(fn, "max_norm", max_norm);
+    double squares = 0.0;
+    for (const T g : gradients) squares += static_cast<double>(g) * static_cast<double>(g);
+    const double norm = std::sqrt(squares);
+    require(std::isfinite(norm), fn, "gradients must be finite, their norm is ", norm);
+    if (norm > max_norm) {
+        const T scale = static_cast<T>(max_norm / norm);
+        for (T& g : gradients) g *= scale;
+    }
+    return norm;
+}
+
+}  // namespace prefrl::optim
+
+#endif  // PREFRL_OPTIM_ADAM_HPP
