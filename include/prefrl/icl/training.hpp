@@ -41,13 +41,13 @@ double lsa_single_layer_chunk(const icl::weight_matrix<T>& a, const Eigen::Matri
         const Eigen::Index dim = task.tokens.rows(), n = task.tokens.cols() - 1;
         const auto c = task.tokens.leftCols(n);
         const auto query = task.tokens.col(n);
-        const Eigen::Matrix<T, Eigen::Dynamic, 1> s = c.transpose() * (a * query);
+        const Eigen::Matrix<T, Eigen::Dynamic, 1> s = c.transpose() * a * query;
         const Eigen::Matrix<T, Eigen::Dynamic, 1> r = c.transpose() * b;
         const T error = -(query(dim - 1) + r.dot(s)) - task.target;
         loss += 0.5 * static_cast<double>(error) * static_cast<double>(error);
         const T delta = -error * scale;  // dl/d(slot), the loss being (1/(2B)) sum err^2
         d_a.noalias() += (delta * (c * r)) * query.transpose();
-        d_b.noalias() += delta * (c * s);
+        d_b.noalias() += delta * c * s;
     }
     return loss;
 }
@@ -55,6 +55,70 @@ double lsa_single_layer_chunk(const icl::weight_matrix<T>& a, const Eigen::Matri
 template <std::floating_point T>
 bool is_single_query_layer(std::span<const icl::lsa_layer<T>> layers) {
     return layers.size() == 1 && !layers[0].include_query;
+}
+
+/// Any stack, per task in the product form: with A = W_K^T W_Q, B = P W_V (D x D, shared by the
+/// batch) and the task's context moment Sigma = C C^T, a layer is Z' = Z + B Sigma A Z. Backward
+/// from G = dl/dZ' (H = B Sigma A):
+///
+///     dH = G Z^T, dZ = G + H^T G, dA = Sigma B^T dH, dB = dH A^T Sigma,
+///     dSigma = B^T dH A^T, and dZ += (dSigma + dSigma^T) C on the key/value columns
+///
+/// so a task costs O(D^3 + D^2 N) per layer and only dA, dB are summed over the batch; the
+/// weights' gradients follow once per batch. Every matrix lives in a workspace reused across
+/// the chunk's tasks (Eigen's GEMM beats its coefficient-wise lazy product here, measured).
+template <std::floating_point T>
+struct lsa_stack_workspace {
+    using matrix = icl::weight_matrix<T>;
+    std::vector<matrix> inputs, sigma, h;  // per layer
+    matrix upstream, d_z, d_h, t1, d_sigma, tmp;
+    std::vector<matrix> d_a, d_b;  // per layer, summed over the chunk
+
+    lsa_stack_workspace(std::size_t layers, Eigen::Index dim, Eigen::Index columns)
+        : inputs(layers + 1, matrix(dim, columns)), sigma(layers, matrix(dim, dim)), h(layers, matrix(dim, dim)),
+          upstream(dim, columns), d_z(dim, columns), d_h(dim, dim), t1(dim, dim), d_sigma(dim, dim), tmp(dim, dim),
+          d_a(layers, matrix::Zero(dim, dim)), d_b(layers, matrix::Zero(dim, dim)) {}
+};
+
+template <std::floating_point T>
+double lsa_stack_chunk(std::span<const icl::lsa_layer<T>> layers, std::span<const icl::weight_matrix<T>> a,
+                       std::span<const icl::weight_matrix<T>> b, std::span<const icl::regression_task<T>> tasks, T scale,
+                       lsa_stack_workspace<T>& w) {
+    double loss = 0.0;
+    const std::size_t count = layers.size();
+    for (const auto& task : tasks) {
+        const Eigen::Index dim = task.tokens.rows(), columns = task.tokens.cols();
+        w.inputs[0] = task.tokens;
+        for (std::size_t l = 0; l < count; ++l) {
+            const Eigen::Index used = layers[l].include_query ? columns : columns - 1;
+            const auto c = w.inputs[l].leftCols(used);
+            w.sigma[l].noalias() = c * c.transpose();
+            w.tmp.noalias() = b[l] * w.sigma[l];
+            w.h[l].noalias() = w.tmp * a[l];
+            w.inputs[l + 1] = w.inputs[l];
+            w.inputs[l + 1].noalias() += w.h[l] * w.inputs[l];
+        }
+        const T error = -w.inputs[count](dim - 1, columns - 1) - task.target;
+        loss += 0.5 * static_cast<double>(error) * static_cast<double>(error);
+        w.upstream.setZero();
+        w.upstream(dim - 1, columns - 1) = -error * scale;  // y_hat = -Z[d, N]; the loss is (1/(2B)) sum err^2
+        for (std::size_t l = count; l-- > 0;) {
+            const auto& z = w.inputs[l];
+            const Eigen::Index used = layers[l].include_query ? columns : columns - 1;
+            w.d_h.noalias() = w.upstream * z.transpose();
+            w.d_z = w.upstream;
+            w.d_z.noalias() += w.h[l].transpose() * w.upstream;
+            w.t1.noalias() = b[l].transpose() * w.d_h;
+            w.d_a[l].noalias() += w.sigma[l] * w.t1;
+            w.d_sigma.noalias() = w.t1 * a[l].transpose();
+            w.tmp.noalias() = w.d_h * a[l].transpose();
+            w.d_b[l].noalias() += w.tmp * w.sigma[l];
+            w.tmp = w.d_sigma + w.d_sigma.transpose();
+            w.d_z.leftCols(used).noalias() += w.tmp * z.leftCols(used);
+            std::swap(w.upstream, w.d_z);
+        }
+    }
+    return loss;
 }
 
 }  // namespace prefrl::detail
@@ -65,7 +129,10 @@ namespace prefrl::icl {
 /// authors' `compute_loss`), and its gradients with respect to every layer's weights, written
 /// to `gradients` (one entry per layer, overwritten). Chunks of 64 tasks run in parallel under
 /// OpenMP and are summed in order: the same result for any thread count. A single layer whose
-/// keys exclude the query takes the query-only path (O(D N) per task instead of O(D^2 N)).
+/// keys exclude the query takes the query-only path (O(D N + D^2) per task); any other stack
+/// the product form Z' = Z + (P W_V)(C C^T)(W_K^T W_Q) Z (O(D^3 + D^2 N) per task and layer,
+/// where the paper's form costs O(D N^2)). Both equal the per-task backward pass
+/// (`lsa_query_loss_and_gradients`) to rounding; the tests hold them to it.
 template <std::floating_point T>
 double lsa_batch_loss_and_gradients(std::span<const lsa_layer<T>> layers, std::span<const regression_task<T>> tasks,
                                     std::span<lsa_gradients<T>> gradients) {
@@ -78,7 +145,10 @@ double lsa_batch_loss_and_gradients(std::span<const lsa_layer<T>> layers, std::s
         require(tasks[t].tokens.rows() == dim && tasks[t].tokens.cols() == columns, fn, "tasks[", t, "] has ",
                 tasks[t].tokens.rows(), " x ", tasks[t].tokens.cols(), " tokens, tasks[0] ", dim, " x ", columns);
     for (std::size_t l = 0; l < layers.size(); ++l) gradients[l] = lsa_gradients<T>::zeros_like(layers[l]);
-    (void)lsa_update(layers[0], tasks[0].tokens);  // validates the shapes once, before the parallel loop
+    {  // validates every layer's shapes once, before the parallel loop
+        token_matrix<T> z = tasks[0].tokens;
+        for (const auto& layer : layers) z += lsa_update(layer, z);
+    }
     const std::size_t chunks = (tasks.size() + prefrl::detail::lsa_chunk_tasks - 1) / prefrl::detail::lsa_chunk_tasks;
     const T scale = static_cast<T>(1.0 / static_cast<double>(tasks.size()));
     std::vector<double> losses(chunks, 0.0);
@@ -110,26 +180,33 @@ double lsa_batch_loss_and_gradients(std::span<const lsa_layer<T>> layers, std::s
         g.value.noalias() = p * d_b[0].transpose();
         g.projection.row(dim - 1).noalias() = (layer.value * d_b[0]).transpose();
     } else {
-        std::vector<std::vector<lsa_gradients<T>>> partial(chunks);
+        std::vector<weight_matrix<T>> a, b;
+        for (const auto& layer : layers) {
+            a.push_back(layer.key.transpose() * layer.query);
+            b.push_back(layer.projection * layer.value);
+        }
+        std::vector<prefrl::detail::lsa_stack_workspace<T>> workspaces;
+        for (std::size_t k = 0; k < chunks; ++k) workspaces.emplace_back(layers.size(), dim, columns);
         const auto count = static_cast<long long>(chunks);
         PREFRL_PARALLEL_FOR_IF(count > 1)
         for (long long k = 0; k < count; ++k) {
-            auto& mine = partial[static_cast<std::size_t>(k)];
-            for (const auto& layer : layers) mine.push_back(lsa_gradients<T>::zeros_like(layer));
             const auto first = static_cast<std::size_t>(k) * prefrl::detail::lsa_chunk_tasks;
-            const auto last = std::min(first + prefrl::detail::lsa_chunk_tasks, tasks.size());
-            double loss = 0.0;
-            for (std::size_t t = first; t < last; ++t)
-                loss += static_cast<double>(lsa_query_loss_and_gradients<T>(layers, tasks[t], mine));
-            losses[static_cast<std::size_t>(k)] = loss;
+            const auto size = std::min(prefrl::detail::lsa_chunk_tasks, tasks.size() - first);
+            losses[static_cast<std::size_t>(k)] = prefrl::detail::lsa_stack_chunk<T>(
+                layers, a, b, tasks.subspan(first, size), scale, workspaces[static_cast<std::size_t>(k)]);
         }
-        for (std::size_t k = 0; k < chunks; ++k) {
-            for (std::size_t l = 0; l < layers.size(); ++l) {
-                gradients[l].key += scale * partial[k][l].key;
-                gradients[l].query += scale * partial[k][l].query;
-                gradients[l].value += scale * partial[k][l].value;
-                gradients[l].projection += scale * partial[k][l].projection;
+        for (std::size_t l = 0; l < layers.size(); ++l) {
+            for (std::size_t k = 1; k < chunks; ++k) {
+                workspaces[0].d_a[l] += workspaces[k].d_a[l];
+                workspaces[0].d_b[l] += workspaces[k].d_b[l];
             }
+            // A = W_K^T W_Q, B = P W_V
+            const auto& d_a = workspaces[0].d_a[l];
+            const auto& d_b = workspaces[0].d_b[l];
+            gradients[l].key.noalias() = layers[l].query * d_a.transpose();
+            gradients[l].query.noalias() = layers[l].key * d_a;
+            gradients[l].projection.noalias() = d_b * layers[l].value.transpose();
+            gradients[l].value.noalias() = layers[l].projection.transpose() * d_b;
         }
     }
     double total = 0.0;
