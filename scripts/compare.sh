@@ -3,7 +3,8 @@
 # (Debian's python3-torch), at 1 and 2 threads, with the machine's floor.
 #
 #     scripts/compare.sh            # kernels [4096, 32000], pair losses on 10^6 pairs, DPO from
-#                                   # logits [16, 256, 32000], float32 (about 6 minutes)
+#                                   # logits [16, 256, 32000], linear self-attention on 1024 tasks,
+#                                   # float32 (about 9 minutes)
 #     scripts/compare.sh --tiny     # the same at toy sizes: a smoke test
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,10 +14,14 @@ prefrl_require_packages "${PREFRL_BUILD_PACKAGES[@]}" python3 python3-torch
 cmake --workflow --preset release
 kernel_size=()
 pair_size=()
+icl_size=()
 if [ "${1:-}" = "--tiny" ]; then
+    icl_size=(--tasks 64 --repeats 2)
     kernel_size=(--rows 64 --vocab 1000 --repeats 2)
     pair_size=(--pairs 1000 --rows 64 --vocab 1000 --repeats 2)
 fi
 /usr/bin/python3 benchmarks/compare/compare_kernels.py --bench build/release/benchmarks/bench_kernel "${kernel_size[@]}"
 echo
 /usr/bin/python3 benchmarks/compare/compare_pair_losses.py --bench build/release/benchmarks/bench_preference "${pair_size[@]}"
+echo
+/usr/bin/python3 benchmarks/compare/compare_icl.py --bench build/release/benchmarks/bench_icl "${icl_size[@]}"

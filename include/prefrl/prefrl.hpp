@@ -8,7 +8,9 @@
 #include "prefrl/icl.hpp"
 #include "prefrl/interop.hpp"
 #include "prefrl/kernel.hpp"
+#include "prefrl/mdp.hpp"
 #include "prefrl/optim.hpp"
 #include "prefrl/preference.hpp"
+#include "prefrl/value.hpp"
 
 #endif  // PREFRL_PREFRL_HPP

@@ -41,13 +41,13 @@ double lsa_single_layer_chunk(const icl::weight_matrix<T>& a, const Eigen::Matri
         const Eigen::Index dim = task.tokens.rows(), n = task.tokens.cols() - 1;
         const auto c = task.tokens.leftCols(n);
         const auto query = task.tokens.col(n);
-        const Eigen::Matrix<T, Eigen::Dynamic, 1> s = c.transpose() * a * query;
+        const Eigen::Matrix<T, Eigen::Dynamic, 1> s = c.transpose() * (a * query);
         const Eigen::Matrix<T, Eigen::Dynamic, 1> r = c.transpose() * b;
         const T error = -(query(dim - 1) + r.dot(s)) - task.target;
         loss += 0.5 * static_cast<double>(error) * static_cast<double>(error);
         const T delta = -error * scale;  // dl/d(slot), the loss being (1/(2B)) sum err^2
         d_a.noalias() += (delta * (c * r)) * query.transpose();
-        d_b.noalias() += delta * c * s;
+        d_b.noalias() += delta * (c * s);
     }
     return loss;
 }

@@ -1,0 +1,217 @@
+#ifndef PREFRL_MDP_DYNAMIC_PROGRAMMING_HPP
+#define PREFRL_MDP_DYNAMIC_PROGRAMMING_HPP
+
+/// \file
+/// Discounted dynamic programming on a `tabular_mdp` (Puterman 1994; Sutton & Barto 2018,
+/// ch. 4; spec/rl.md): policy evaluation (exact and iterative), Q from V, greedy policies,
+/// value iteration and policy iteration.
+
+#include <algorithm>
+#include <cmath>
+#include <concepts>
+#include <span>
+#include <vector>
+
+#include <Eigen/Core>
+#include <Eigen/LU>
+
+#include "prefrl/core/error.hpp"
+#include "prefrl/core/types.hpp"
+#include "prefrl/mdp/tabular_mdp.hpp"
+
+namespace prefrl::mdp {
+
+/// A deterministic policy as one action per state.
+using deterministic_policy = std::vector<index_t>;
+
+/// pi as a `[S, A]` matrix from one action per state.
+template <std::floating_point T>
+stochastic_policy<T> as_stochastic(const tabular_mdp<T>& mdp, std::span<const index_t> actions) {
+    constexpr auto fn = "prefrl::mdp::as_stochastic";
+    require_same_size(fn, "actions", actions.size(), "states", static_cast<std::size_t>(mdp.states()));
+    stochastic_policy<T> pi = stochastic_policy<T>::Zero(mdp.states(), mdp.actions());
+    for (index_t s = 0; s < mdp.states(); ++s) {
+        const index_t a = actions[static_cast<std::size_t>(s)];
+        require(a >= 0 && a < mdp.actions(), fn, "actions[", s, "] must be in [0, ", mdp.actions(), "), got ", a);
+        pi(s, a) = T(1);
+    }
+    return pi;
+}
+
+}  // namespace prefrl::mdp
+
+namespace prefrl::detail {
+
+template <std::floating_point T>
+void check_policy_matrix(std::string_view fn, const mdp::tabular_mdp<T>& mdp, const_matrix_ref<T> pi) {
+    require(pi.rows() == mdp.states() && pi.cols() == mdp.actions(), fn, "pi must be [", mdp.states(), ", ", mdp.actions(),
+            "], got [", pi.rows(), ", ", pi.cols(), "]");
+    for (index_t s = 0; s < pi.rows(); ++s) {
+        double total = 0.0;
+        for (index_t a = 0; a < pi.cols(); ++a) {
+            require(pi(s, a) >= T(0) && std::isfinite(pi(s, a)), fn, "pi(", s, ", ", a, ") must be a probability, got ", pi(s, a));
+            total += pi(s, a);
+        }
+        require(std::abs(total - 1.0) <= mdp.probability_tolerance(), fn, "pi(", s, ", :) must sum to 1, got ", total);
+    }
+}
+
+/// P_pi with the columns of terminal states zeroed (bootstrap weight 0) and r_pi, zero rows at
+/// terminal states.
+template <std::floating_point T>
+void policy_model(const mdp::tabular_mdp<T>& mdp, const_matrix_ref<T> pi, row_matrix<T>& p_pi, vector<T>& r_pi,
+                  bool zero_terminal_columns) {
+    const index_t states = mdp.states(), actions = mdp.actions();
+    const auto p = mdp.transition_matrix();
+    p_pi = row_matrix<T>::Zero(states, states);
+    r_pi = vector<T>::Zero(states);
+    for (index_t s = 0; s < states; ++s) {
+        if (mdp.is_terminal(s)) continue;
+        for (index_t a = 0; a < actions; ++a) {
+            if (pi(s, a) == T(0)) continue;
+            p_pi.row(s) += pi(s, a) * p.row(s * actions + a);
+            r_pi[s] += pi(s, a) * mdp.rewards(s, a);
+        }
+    }
+    if (zero_terminal_columns)
+        for (index_t s = 0; s < states; ++s)
+            if (mdp.is_terminal(s)) p_pi.col(s).setZero();
+}
+
+}  // namespace prefrl::detail
+
+namespace prefrl::mdp {
+
+/// **Policy evaluation, exact**: V^pi solves `(I - gamma P~_pi) v = r_pi` (partial-pivot LU),
+/// P~_pi with the terminal states' columns zeroed.
+template <std::floating_point T>
+vector<T> evaluate_policy(const tabular_mdp<T>& mdp, const_matrix_ref<T> pi) {
+    constexpr auto fn = "prefrl::mdp::evaluate_policy";
+    mdp.validate(fn);
+    detail::check_policy_matrix(fn, mdp, pi);
+    row_matrix<T> p_pi;
+    vector<T> r_pi;
+    detail::policy_model(mdp, pi, p_pi, r_pi, true);
+    const row_matrix<T> system = row_matrix<T>::Identity(mdp.states(), mdp.states()) - mdp.gamma * p_pi;
+    return system.partialPivLu().solve(r_pi);
+}
+
+/// **Policy evaluation, iterative**: `v <- r_pi + gamma P~_pi v` from 0 until the largest change
+/// is at most `tolerance` (or `max_sweeps`); agrees with `evaluate_policy` to the tolerance
+/// over (1 - gamma).
+template <std::floating_point T>
+vector<T> evaluate_policy_iterative(const tabular_mdp<T>& mdp, const_matrix_ref<T> pi, double tolerance = 1e-12,
+                                    int max_sweeps = 1000000) {
+    constexpr auto fn = "prefrl::mdp::evaluate_policy_iterative";
+    mdp.validate(fn);
+    detail::check_policy_matrix(fn, mdp, pi);
+    require_positive(fn, "tolerance", tolerance);
+    row_matrix<T> p_pi;
+    vector<T> r_pi;
+    detail::policy_model(mdp, pi, p_pi, r_pi, true);
+    vector<T> v = vector<T>::Zero(mdp.states());
+    for (int sweep = 0; sweep < max_sweeps; ++sweep) {
+        vector<T> next = r_pi + mdp.gamma * (p_pi * v);
+        const double change = static_cast<double>((next - v).cwiseAbs().maxCoeff());
+        v.swap(next);
+        if (change <= tolerance) break;
+    }
+    return v;
+}
+
+/// **Q from V**: `Q[s, a] = R[s, a] + gamma sum_s' P[s, a, s'] (1 - terminal[s']) V[s']`
+/// (0 at terminal states).
+template <std::floating_point T>
+row_matrix<T> q_from_v(const tabular_mdp<T>& mdp, const vector<T>& v) {
+    constexpr auto fn = "prefrl::mdp::q_from_v";
+    require(v.size() == mdp.states(), fn, "v has ", v.size(), " entries but there are ", mdp.states(), " states");
+    vector<T> bootstrap = v;
+    for (index_t s = 0; s < mdp.states(); ++s)
+        if (mdp.is_terminal(s)) bootstrap[s] = T(0);
+    vector<T> backed = mdp.transition_matrix() * bootstrap;  // [S A]
+    row_matrix<T> q = mdp.rewards + mdp.gamma * Eigen::Map<const row_matrix<T>>(backed.data(), mdp.states(), mdp.actions());
+    for (index_t s = 0; s < mdp.states(); ++s)
+        if (mdp.is_terminal(s)) q.row(s).setZero();
+    return q;
+}
+
+/// **Greedy policy**: the first action of the exact maximum of each row of Q (numpy's argmax).
+template <std::floating_point T>
+deterministic_policy greedy_policy(const_matrix_ref<T> q) {
+    deterministic_policy pi(static_cast<std::size_t>(q.rows()));
+    for (index_t s = 0; s < q.rows(); ++s) {
+        index_t best = 0;
+        for (index_t a = 1; a < q.cols(); ++a)
+            if (q(s, a) > q(s, best)) best = a;
+        pi[static_cast<std::size_t>(s)] = best;
+    }
+    return pi;
+}
+
+/// What value and policy iteration return.
+template <std::floating_point T>
+struct dp_solution {
+    vector<T> v;                   ///< V* (within the stopping rule)
+    row_matrix<T> q;               ///< Q from v
+    deterministic_policy policy;   ///< greedy in q
+    int iterations = 0;            ///< sweeps (VI) or improvement steps (PI)
+};
+
+/// **Value iteration** (Bellman 1957): `V_{k+1}(s) = max_a Q_k(s, a)` from V_0 = 0, stopping
+/// when `||V_{k+1} - V_k||_inf <= epsilon (1 - gamma) / (2 gamma)`, so that V is within
+/// epsilon / 2 of V* and its greedy policy is epsilon-optimal (Puterman, Theorem 6.3.1). One
+/// sweep is one matrix-vector product with P as a `[S A, S]` matrix.
+template <std::floating_point T>
+dp_solution<T> value_iteration(const tabular_mdp<T>& mdp, double epsilon = 1e-10, int max_sweeps = 1000000) {
+    constexpr auto fn = "prefrl::mdp::value_iteration";
+    mdp.validate(fn);
+    require_positive(fn, "epsilon", epsilon);
+    require_positive(fn, "max_sweeps", max_sweeps);
+    const double threshold = mdp.gamma > T(0) ? epsilon * (1.0 - mdp.gamma) / (2.0 * mdp.gamma) : 0.0;
+    dp_solution<T> out{vector<T>::Zero(mdp.states()), {}, {}, 0};
+    for (int sweep = 1; sweep <= max_sweeps; ++sweep) {
+        const row_matrix<T> q = q_from_v(mdp, out.v);
+        vector<T> next = q.rowwise().maxCoeff();
+        const double change = static_cast<double>((next - out.v).cwiseAbs().maxCoeff());
+        out.v.swap(next);
+        out.iterations = sweep;
+        if (change <= threshold) break;
+    }
+    out.q = q_from_v(mdp, out.v);
+    out.policy = greedy_policy<T>(out.q);
+    return out;
+}
+
+/// **Policy iteration** (Howard 1960): from action 0 everywhere, evaluate exactly, switch a
+/// state's action only when another is better by more than `1e-12 max(1, |Q(s, pi(s))|)` (no
+/// cycling on ties), until stable.
+template <std::floating_point T>
+dp_solution<T> policy_iteration(const tabular_mdp<T>& mdp, int max_iterations = 10000) {
+    constexpr auto fn = "prefrl::mdp::policy_iteration";
+    mdp.validate(fn);
+    dp_solution<T> out{{}, {}, deterministic_policy(static_cast<std::size_t>(mdp.states()), 0), 0};
+    for (int iteration = 1; iteration <= max_iterations; ++iteration) {
+        out.v = evaluate_policy<T>(mdp, as_stochastic<T>(mdp, out.policy));
+        out.q = q_from_v(mdp, out.v);
+        out.iterations = iteration;
+        bool stable = true;
+        for (index_t s = 0; s < mdp.states(); ++s) {
+            auto& current = out.policy[static_cast<std::size_t>(s)];
+            const T q_current = out.q(s, current);
+            const T margin = static_cast<T>(1e-12) * std::max(T(1), std::abs(q_current));
+            index_t best = current;
+            for (index_t a = 0; a < mdp.actions(); ++a)
+                if (out.q(s, a) > out.q(s, best) + (best == current ? margin : T(0))) best = a;
+            if (best != current) {
+                current = best;
+                stable = false;
+            }
+        }
+        if (stable) break;
+    }
+    return out;
+}
+
+}  // namespace prefrl::mdp
+
+#endif  // PREFRL_MDP_DYNAMIC_PROGRAMMING_HPP

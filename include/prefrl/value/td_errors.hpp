@@ -1,0 +1,128 @@
+#ifndef PREFRL_VALUE_TD_ERRORS_HPP
+#define PREFRL_VALUE_TD_ERRORS_HPP
+
+/// \file
+/// One-transition TD errors, with rlax's names and argument order (spec/rl.md, api.md).
+///
+/// Time convention (rlax): `_tm1` is where the action was taken; `r_t` and
+/// `discount_t = gamma (1 - terminal_t)` follow it. Each function returns the TD error, target
+/// minus estimate; targets are treated as constants, so the semi-gradient of delta^2 / 2 with
+/// respect to the estimate is -delta.
+
+#include <cmath>
+#include <concepts>
+#include <cstdint>
+#include <span>
+
+#include "prefrl/core/error.hpp"
+#include "prefrl/core/types.hpp"
+
+namespace prefrl::detail {
+
+inline void check_action(std::string_view fn, std::string_view name, index_t action, std::size_t actions) {
+    require(action >= 0 && static_cast<std::size_t>(action) < actions, fn, name, " must be in [0, ", actions, "), got ", action);
+}
+
+template <std::floating_point T>
+void check_finite_values(std::string_view fn, std::string_view name, std::span<const T> values) {
+    require_non_empty(fn, name, values.size());
+    for (std::size_t i = 0; i < values.size(); ++i)
+        require(std::isfinite(values[i]), fn, name, "[", i, "] must be finite, got ", values[i]);
+}
+
+template <std::floating_point T>
+void check_discount(std::string_view fn, std::string_view name, T discount) {
+    require(discount >= T(0) && discount <= T(1), fn, name, " must be in [0, 1], got ", discount);
+}
+
+/// The first index of the maximum (numpy's argmax; rlax's tie rule).
+template <std::floating_point T>
+std::size_t first_argmax(std::span<const T> values) {
+    std::size_t best = 0;
+    for (std::size_t i = 1; i < values.size(); ++i)
+        if (values[i] > values[best]) best = i;
+    return best;
+}
+
+}  // namespace prefrl::detail
+
+namespace prefrl::value {
+
+/// **TD(0) error** (Sutton 1988): `r_t + discount_t v_t - v_tm1` (rlax `td_learning`).
+template <std::floating_point T>
+T td_learning(T v_tm1, T r_t, T discount_t, T v_t) {
+    constexpr auto fn = "prefrl::value::td_learning";
+    require_finite(fn, "v_tm1", v_tm1);
+    require_finite(fn, "r_t", r_t);
+    require_finite(fn, "v_t", v_t);
+    detail::check_discount(fn, "discount_t", discount_t);
+    return r_t + discount_t * v_t - v_tm1;
+}
+
+/// **Q-learning** (Watkins 1989): `r_t + discount_t max_a q_t[a] - q_tm1[a_tm1]`.
+template <std::floating_point T>
+T q_learning(std::span<const T> q_tm1, index_t a_tm1, T r_t, T discount_t, std::span<const T> q_t) {
+    constexpr auto fn = "prefrl::value::q_learning";
+    detail::check_finite_values(fn, "q_tm1", q_tm1);
+    detail::check_finite_values(fn, "q_t", q_t);
+    detail::check_action(fn, "a_tm1", a_tm1, q_tm1.size());
+    require_finite(fn, "r_t", r_t);
+    detail::check_discount(fn, "discount_t", discount_t);
+    return r_t + discount_t * q_t[detail::first_argmax(q_t)] - q_tm1[static_cast<std::size_t>(a_tm1)];
+}
+
+/// **Double Q-learning** (van Hasselt 2010): the action is selected by one estimate and
+/// evaluated by the other, `r_t + discount_t q_t_value[argmax q_t_selector] - q_tm1[a_tm1]`
+/// (argmax: the first index of the maximum).
+template <std::floating_point T>
+T double_q_learning(std::span<const T> q_tm1, index_t a_tm1, T r_t, T discount_t, std::span<const T> q_t_value,
+                    std::span<const T> q_t_selector) {
+    constexpr auto fn = "prefrl::value::double_q_learning";
+    detail::check_finite_values(fn, "q_tm1", q_tm1);
+    detail::check_finite_values(fn, "q_t_value", q_t_value);
+    detail::check_finite_values(fn, "q_t_selector", q_t_selector);
+    require_same_size(fn, "q_t_selector", q_t_selector.size(), "q_t_value", q_t_value.size());
+    detail::check_action(fn, "a_tm1", a_tm1, q_tm1.size());
+    require_finite(fn, "r_t", r_t);
+    detail::check_discount(fn, "discount_t", discount_t);
+    return r_t + discount_t * q_t_value[detail::first_argmax(q_t_selector)] - q_tm1[static_cast<std::size_t>(a_tm1)];
+}
+
+/// **SARSA** (Rummery & Niranjan 1994): `r_t + discount_t q_t[a_t] - q_tm1[a_tm1]`.
+template <std::floating_point T>
+T sarsa(std::span<const T> q_tm1, index_t a_tm1, T r_t, T discount_t, std::span<const T> q_t, index_t a_t) {
+    constexpr auto fn = "prefrl::value::sarsa";
+    detail::check_finite_values(fn, "q_tm1", q_tm1);
+    detail::check_finite_values(fn, "q_t", q_t);
+    detail::check_action(fn, "a_tm1", a_tm1, q_tm1.size());
+    detail::check_action(fn, "a_t", a_t, q_t.size());
+    require_finite(fn, "r_t", r_t);
+    detail::check_discount(fn, "discount_t", discount_t);
+    return r_t + discount_t * q_t[static_cast<std::size_t>(a_t)] - q_tm1[static_cast<std::size_t>(a_tm1)];
+}
+
+/// **Expected SARSA** (van Seijen et al. 2009): `r_t + discount_t sum_a probs_a_t[a] q_t[a] -
+/// q_tm1[a_tm1]`; `probs_a_t` must be a probability vector (within 1e-6).
+template <std::floating_point T>
+T expected_sarsa(std::span<const T> q_tm1, index_t a_tm1, T r_t, T discount_t, std::span<const T> q_t,
+                 std::span<const T> probs_a_t) {
+    constexpr auto fn = "prefrl::value::expected_sarsa";
+    detail::check_finite_values(fn, "q_tm1", q_tm1);
+    detail::check_finite_values(fn, "q_t", q_t);
+    require_same_size(fn, "probs_a_t", probs_a_t.size(), "q_t", q_t.size());
+    detail::check_action(fn, "a_tm1", a_tm1, q_tm1.size());
+    require_finite(fn, "r_t", r_t);
+    detail::check_discount(fn, "discount_t", discount_t);
+    double total = 0.0, expected = 0.0;
+    for (std::size_t a = 0; a < probs_a_t.size(); ++a) {
+        require(probs_a_t[a] >= T(0) && probs_a_t[a] <= T(1), fn, "probs_a_t[", a, "] must be a probability, got ", probs_a_t[a]);
+        total += probs_a_t[a];
+        expected += static_cast<double>(probs_a_t[a]) * static_cast<double>(q_t[a]);
+    }
+    require(std::abs(total - 1.0) <= 1e-6, fn, "probs_a_t must sum to 1, got ", total);
+    return r_t + discount_t * static_cast<T>(expected) - q_tm1[static_cast<std::size_t>(a_tm1)];
+}
+
+}  // namespace prefrl::value
+
+#endif  // PREFRL_VALUE_TD_ERRORS_HPP
