@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/deps.sh
-prefrl_require_packages "${PREFRL_BUILD_PACKAGES[@]}"
+prefrl_require_packages "${PREFRL_BUILD_PACKAGES[@]}" python3 python3-matplotlib
 
 cmake --workflow --preset release
 
@@ -26,6 +26,17 @@ for example in build/release/examples/example_*; do
         status=1
     fi
 done
+
+echo
+echo "== figures: an example's CSV drawn by scripts/plot.py =="
+mkdir -p build/release/figures
+if build/release/examples/example_icl_lsa_equals_gd --csv build/release/figures/lsa_equals_gd.csv >/dev/null &&
+    /usr/bin/python3 scripts/plot.py build/release/figures/lsa_equals_gd.csv --x step --y loss_ratio sensitivity_cosine; then
+    :
+else
+    echo "!! the figure of example_icl_lsa_equals_gd was not drawn" >&2
+    status=1
+fi
 
 echo
 echo "== SIMD: vector instructions the release build of the kernels uses =="

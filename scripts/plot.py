@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Draws columns of an example's CSV against one column, to PNG (matplotlib from Debian:
 python3-matplotlib; the script says so when it is missing).
 
