@@ -10,6 +10,7 @@
 #include "prefrl/kernel.hpp"
 #include "prefrl/mdp.hpp"
 #include "prefrl/optim.hpp"
+#include "prefrl/policy.hpp"
 #include "prefrl/preference.hpp"
 #include "prefrl/value.hpp"
 

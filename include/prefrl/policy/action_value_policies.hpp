@@ -1,0 +1,92 @@
+#ifndef PREFRL_POLICY_ACTION_VALUE_POLICIES_HPP
+#define PREFRL_POLICY_ACTION_VALUE_POLICIES_HPP
+
+/// \file
+/// Policies over action values: epsilon-greedy and Boltzmann. Their "state" is the vector of
+/// action values of the current state, so they act on any action-value source (a Q table's
+/// row, a linear Q, a network's output).
+
+#include <cmath>
+#include <concepts>
+#include <span>
+
+#include "prefrl/core/error.hpp"
+#include "prefrl/core/random.hpp"
+#include "prefrl/core/types.hpp"
+#include "prefrl/policy/categorical.hpp"
+
+namespace prefrl::policy {
+
+/// **Epsilon-greedy** (Watkins 1989; Sutton & Barto 2018, §2.2) over action values q:
+/// `pi(a) = epsilon / A + (1 - epsilon) 1[a in argmax q] / |argmax q|` — exact ties share the
+/// greedy mass, as distrax's `EpsilonGreedy`. A model of `DiscretePolicy` whose state is q.
+template <std::floating_point T>
+struct epsilon_greedy {
+    using state_type = vector<T>;
+    using action_type = index_t;
+    using scalar_type = T;
+    T epsilon = T(0.1);
+    index_t actions = 0;  ///< A; 0 means "the size of q"
+
+    [[nodiscard]] index_t num_actions() const { return actions; }
+    [[nodiscard]] vector<T> probabilities(const vector<T>& q) const {
+        constexpr auto fn = "prefrl::policy::epsilon_greedy";
+        require(epsilon >= T(0) && epsilon <= T(1), fn, "epsilon must be in [0, 1], got ", epsilon);
+        require_non_empty(fn, "action values", static_cast<std::size_t>(q.size()));
+        require(actions == 0 || q.size() == actions, fn, "got ", q.size(), " action values for ", actions, " actions");
+        const T top = q.maxCoeff();
+        require(std::isfinite(top), fn, "action values must be finite, the largest is ", top);
+        const auto ties = static_cast<T>((q.array() == top).count());
+        const auto n = static_cast<T>(q.size());
+        vector<T> p = vector<T>::Constant(q.size(), epsilon / n);
+        for (Eigen::Index a = 0; a < q.size(); ++a)
+            if (q[a] == top) p[a] += (T(1) - epsilon) / ties;
+        return p;
+    }
+    [[nodiscard]] T log_prob(const vector<T>& q, index_t a) const {
+        const vector<T> p = probabilities(q);
+        require(a >= 0 && a < p.size(), "prefrl::policy::epsilon_greedy", "action must be in [0, ", p.size(), "), got ", a);
+        return std::log(p[a]);
+    }
+    template <RandomGenerator G>
+    index_t sample(const vector<T>& q, G& rng) const {
+        const vector<T> p = probabilities(q);
+        return sample_categorical<T>(std::span<const T>(p.data(), static_cast<std::size_t>(p.size())), rng);
+    }
+    [[nodiscard]] T entropy(const vector<T>& q) const { return categorical_entropy<T>(probabilities(q).array().log().matrix()); }
+};
+
+/// **Boltzmann (softmax) exploration** (Sutton & Barto 2018, §2.8; Luce 1959):
+/// `pi = softmax(q / temperature)`, temperature > 0. A model of `DiscretePolicy` whose state is q.
+template <std::floating_point T>
+struct boltzmann {
+    using state_type = vector<T>;
+    using action_type = index_t;
+    using scalar_type = T;
+    T temperature = T(1);
+    index_t actions = 0;  ///< A; 0 means "the size of q"
+
+    [[nodiscard]] index_t num_actions() const { return actions; }
+    [[nodiscard]] vector<T> log_probabilities(const vector<T>& q) const {
+        constexpr auto fn = "prefrl::policy::boltzmann";
+        require(temperature > T(0), fn, "temperature must be > 0, got ", temperature);
+        require(actions == 0 || q.size() == actions, fn, "got ", q.size(), " action values for ", actions, " actions");
+        return log_softmax<T>(q / temperature);
+    }
+    [[nodiscard]] vector<T> probabilities(const vector<T>& q) const { return log_probabilities(q).array().exp(); }
+    [[nodiscard]] T log_prob(const vector<T>& q, index_t a) const {
+        const vector<T> lp = log_probabilities(q);
+        require(a >= 0 && a < lp.size(), "prefrl::policy::boltzmann", "action must be in [0, ", lp.size(), "), got ", a);
+        return lp[a];
+    }
+    template <RandomGenerator G>
+    index_t sample(const vector<T>& q, G& rng) const {
+        const vector<T> p = probabilities(q);
+        return sample_categorical<T>(std::span<const T>(p.data(), static_cast<std::size_t>(p.size())), rng);
+    }
+    [[nodiscard]] T entropy(const vector<T>& q) const { return categorical_entropy<T>(log_probabilities(q)); }
+};
+
+}  // namespace prefrl::policy
+
+#endif  // PREFRL_POLICY_ACTION_VALUE_POLICIES_HPP

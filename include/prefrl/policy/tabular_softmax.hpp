@@ -1,0 +1,78 @@
+#ifndef PREFRL_POLICY_TABULAR_SOFTMAX_HPP
+#define PREFRL_POLICY_TABULAR_SOFTMAX_HPP
+
+/// \file
+/// The tabular softmax policy, pi(a | s) = softmax(theta[s, :])_a.
+
+#include <concepts>
+#include <span>
+
+#include "prefrl/core/error.hpp"
+#include "prefrl/core/random.hpp"
+#include "prefrl/core/types.hpp"
+#include "prefrl/policy/categorical.hpp"
+
+namespace prefrl::policy {
+
+/// **Tabular softmax policy** (Sutton & Barto 2018, §13.1): one logit per (state, action),
+/// `pi(a | s) = softmax(theta[s, :])_a`, `d log pi(a | s) / d theta[s, b] = 1[b = a] - pi(b | s)`
+/// (other rows 0). Parameters are theta flattened row-major. A model of `DiscretePolicy` and
+/// `DifferentiablePolicy`.
+template <std::floating_point T>
+struct tabular_softmax {
+    using state_type = index_t;
+    using action_type = index_t;
+    using scalar_type = T;
+    row_matrix<T> logits;  ///< theta, [states, actions]
+
+    /// Uniform: every logit 0.
+    static tabular_softmax uniform(index_t states, index_t actions) {
+        require_positive("prefrl::policy::tabular_softmax", "states", states);
+        require_positive("prefrl::policy::tabular_softmax", "actions", actions);
+        return {row_matrix<T>::Zero(states, actions)};
+    }
+
+    [[nodiscard]] index_t num_actions() const { return logits.cols(); }
+    [[nodiscard]] vector<T> log_probabilities(index_t s) const { return log_softmax<T>(logits.row(check(s)).transpose()); }
+    [[nodiscard]] vector<T> probabilities(index_t s) const { return log_probabilities(s).array().exp(); }
+    [[nodiscard]] T log_prob(index_t s, index_t a) const { return log_probabilities(s)[check_action(a)]; }
+    template <RandomGenerator G>
+    index_t sample(index_t s, G& rng) const {
+        const vector<T> p = probabilities(s);
+        return sample_categorical<T>(std::span<const T>(p.data(), static_cast<std::size_t>(p.size())), rng);
+    }
+    [[nodiscard]] T entropy(index_t s) const { return categorical_entropy<T>(log_probabilities(s)); }
+    /// KL(pi(. | s) || other(. | s)).
+    [[nodiscard]] T kl(index_t s, const tabular_softmax& other) const {
+        return categorical_kl<T>(log_probabilities(s), other.log_probabilities(s));
+    }
+
+    [[nodiscard]] index_t num_parameters() const { return logits.size(); }
+    [[nodiscard]] vector<T> parameters() const { return Eigen::Map<const vector<T>>(logits.data(), logits.size()); }
+    void set_parameters(const vector<T>& theta) {
+        require_same_size("prefrl::policy::tabular_softmax::set_parameters", "theta", static_cast<std::size_t>(theta.size()),
+                          "the parameters", static_cast<std::size_t>(logits.size()));
+        Eigen::Map<vector<T>>(logits.data(), logits.size()) = theta;
+    }
+    [[nodiscard]] vector<T> grad_log_prob(index_t s, index_t a) const {
+        vector<T> g = vector<T>::Zero(logits.size());
+        const auto row = check(s);
+        g.segment(row * logits.cols(), logits.cols()) = -probabilities(s);
+        g[row * logits.cols() + check_action(a)] += T(1);
+        return g;
+    }
+
+private:
+    Eigen::Index check(index_t s) const {
+        require(s >= 0 && s < logits.rows(), "prefrl::policy::tabular_softmax", "state must be in [0, ", logits.rows(), "), got ", s);
+        return static_cast<Eigen::Index>(s);
+    }
+    Eigen::Index check_action(index_t a) const {
+        require(a >= 0 && a < logits.cols(), "prefrl::policy::tabular_softmax", "action must be in [0, ", logits.cols(), "), got ", a);
+        return static_cast<Eigen::Index>(a);
+    }
+};
+
+}  // namespace prefrl::policy
+
+#endif  // PREFRL_POLICY_TABULAR_SOFTMAX_HPP
