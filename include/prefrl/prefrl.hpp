@@ -5,6 +5,7 @@
 /// Umbrella header: includes every area's facade.
 
 #include "prefrl/core.hpp"
+#include "prefrl/env.hpp"
 #include "prefrl/icl.hpp"
 #include "prefrl/interop.hpp"
 #include "prefrl/kernel.hpp"

@@ -1,0 +1,140 @@
+#ifndef PREFRL_VALUE_TABULAR_CONTROL_HPP
+#define PREFRL_VALUE_TABULAR_CONTROL_HPP
+
+/// \file
+/// Tabular TD control in an environment: Q-learning, SARSA, expected SARSA and double
+/// Q-learning with epsilon-greedy exploration (Sutton & Barto 2018, ch. 6).
+
+#include <algorithm>
+#include <concepts>
+#include <span>
+#include <vector>
+
+#include "prefrl/core/environment.hpp"
+#include "prefrl/core/error.hpp"
+#include "prefrl/core/random.hpp"
+#include "prefrl/core/types.hpp"
+#include "prefrl/value/tabular.hpp"
+#include "prefrl/value/td_errors.hpp"
+
+namespace prefrl::value {
+
+/// Which TD error drives the update.
+enum class td_control { q_learning, sarsa, expected_sarsa, double_q_learning };
+
+/// The loop's settings (spec/rl.md's defaults: alpha 0.1, epsilon-greedy 0.1).
+struct td_control_options {
+    int episodes = 500;
+    double alpha = 0.1;
+    double epsilon = 0.1;
+    index_t max_steps = 10000;  ///< per episode
+};
+
+/// What the loop learned: Q (for double Q-learning, the mean of its two tables) and the
+/// undiscounted return of every training episode (the learning curve).
+template <std::floating_point T>
+struct td_control_result {
+    tabular_q<T> q;
+    std::vector<double> episode_returns;
+};
+
+}  // namespace prefrl::value
+
+namespace prefrl::detail {
+
+/// Epsilon-greedy on a row of action values; ties broken uniformly at random.
+template <std::floating_point T, RandomGenerator G>
+index_t epsilon_greedy_action(std::span<const T> q, double epsilon, G& rng) {
+    const auto actions = static_cast<index_t>(q.size());
+    if (uniform01<double>(rng) < epsilon) return uniform_index(actions, rng);
+    T best = q[0];
+    for (const T x : q) best = std::max(best, x);
+    index_t count = 0;
+    for (const T x : q) count += x == best ? 1 : 0;
+    index_t pick = uniform_index(count, rng);
+    for (index_t a = 0; a < actions; ++a)
+        if (q[static_cast<std::size_t>(a)] == best && pick-- == 0) return a;
+    return 0;
+}
+
+}  // namespace prefrl::detail
+
+namespace prefrl::value {
+
+/// **Tabular TD control** on an environment with integer states and actions that reports its
+/// size (`env.states()`, `env.actions()`, as `prefrl::env::tabular_environment` does):
+/// epsilon-greedy behaviour, updates `Q(s, a) += alpha delta` with delta from `q_learning`,
+/// `sarsa`, `expected_sarsa` (the epsilon-greedy expectation) or `double_q_learning` (van
+/// Hasselt 2010: with probability 1/2 the tables swap roles; act on QA + QB). `gamma` is the
+/// discount; a terminal step does not bootstrap, a truncated one does.
+template <std::floating_point T, Environment E, RandomGenerator G>
+    requires std::integral<typename E::state_type> && std::integral<typename E::action_type> &&
+             requires(const E& e) { e.states(); e.actions(); }
+td_control_result<T> learn_tabular_control(E& environment, td_control method, T gamma, const td_control_options& options, G& rng) {
+    constexpr auto fn = "prefrl::value::learn_tabular_control";
+    require_positive(fn, "episodes", options.episodes);
+    require_positive(fn, "alpha", options.alpha);
+    require(options.epsilon >= 0.0 && options.epsilon <= 1.0, fn, "epsilon must be in [0, 1], got ", options.epsilon);
+    require(gamma >= T(0) && gamma <= T(1), fn, "gamma must be in [0, 1], got ", gamma);
+    const index_t states = environment.states(), actions = environment.actions();
+    tabular_q<T> qa(states, actions), qb(states, actions);
+    td_control_result<T> out{tabular_q<T>(states, actions), {}};
+    const T alpha = static_cast<T>(options.alpha);
+    std::vector<T> probs(static_cast<std::size_t>(actions)), sum(static_cast<std::size_t>(actions));
+    auto behaviour = [&](index_t s) {
+        if (method != td_control::double_q_learning) return detail::epsilon_greedy_action<T>(qa.row(s), options.epsilon, rng);
+        for (index_t a = 0; a < actions; ++a) sum[static_cast<std::size_t>(a)] = qa.value(s, a) + qb.value(s, a);
+        return detail::epsilon_greedy_action<T>(std::span<const T>(sum), options.epsilon, rng);
+    };
+    for (int episode = 0; episode < options.episodes; ++episode) {
+        index_t s = environment.reset(rng);
+        index_t a = behaviour(s);
+        double total = 0.0;
+        for (index_t k = 0; k < options.max_steps; ++k) {
+            const auto step = environment.step(a, rng);
+            total += static_cast<double>(step.reward);
+            const T discount = step.terminal ? T(0) : gamma;
+            const index_t next = step.next_state;
+            const bool done = step.terminal || step.truncated;
+            const index_t next_action = done ? 0 : behaviour(next);
+            switch (method) {
+                case td_control::q_learning:
+                    qa.update(s, a, qa.value(s, a) + q_learning<T>(qa.row(s), a, step.reward, discount, qa.row(next)), alpha);
+                    break;
+                case td_control::sarsa:
+                    qa.update(s, a, qa.value(s, a) + sarsa<T>(qa.row(s), a, step.reward, discount, qa.row(next), next_action), alpha);
+                    break;
+                case td_control::expected_sarsa: {
+                    const auto row = qa.row(next);
+                    T best = row[0];
+                    for (const T x : row) best = std::max(best, x);
+                    index_t ties = 0;
+                    for (const T x : row) ties += x == best ? 1 : 0;
+                    for (index_t b = 0; b < actions; ++b)
+                        probs[static_cast<std::size_t>(b)] = static_cast<T>(options.epsilon / static_cast<double>(actions) +
+                                                                             (row[static_cast<std::size_t>(b)] == best ? (1.0 - options.epsilon) / static_cast<double>(ties) : 0.0));
+                    qa.update(s, a, qa.value(s, a) + expected_sarsa<T>(qa.row(s), a, step.reward, discount, row, probs), alpha);
+                    break;
+                }
+                case td_control::double_q_learning: {
+                    auto& first = uniform01<double>(rng) < 0.5 ? qa : qb;
+                    auto& second = &first == &qa ? qb : qa;
+                    first.update(s, a,
+                                 first.value(s, a) + double_q_learning<T>(first.row(s), a, step.reward, discount, second.row(next), first.row(next)),
+                                 alpha);
+                    break;
+                }
+            }
+            if (done) break;
+            s = next;
+            a = next_action;
+        }
+        out.episode_returns.push_back(total);
+    }
+    out.q.values = method == td_control::double_q_learning ? row_matrix<T>((qa.values + qb.values) / T(2)) : qa.values;
+    return out;
+}
+
+}  // namespace prefrl::value
+
+#endif  // PREFRL_VALUE_TABULAR_CONTROL_HPP
