@@ -2,7 +2,7 @@
 """Draws columns of an example's CSV against one column, to PNG (matplotlib from Debian:
 python3-matplotlib; the script says so when it is missing).
 
-    scripts/plot.py lsa.csv --x step --y loss_ratio sensitivity_cosine [--out lsa.png] [--logy]
+    scripts/plot.py lsa.csv --x step --y loss_ratio sensitivity_cosine [--out lsa.png] [--logy] [--ylim LOW HIGH]
 
 Every example that writes a CSV names the columns to plot in its header comment.
 """
@@ -19,6 +19,7 @@ def main():
     parser.add_argument("--out", help="the PNG to write (default: the CSV's name with .png)")
     parser.add_argument("--logy", action="store_true", help="logarithmic vertical axis")
     parser.add_argument("--title", help="the figure's title (default: the CSV's name)")
+    parser.add_argument("--ylim", type=float, nargs=2, metavar=("LOW", "HIGH"), help="the vertical axis' range")
     args = parser.parse_args()
     try:
         import matplotlib
@@ -41,6 +42,8 @@ def main():
     ax.set_xlabel(args.x)
     if args.logy:
         ax.set_yscale("log")
+    if args.ylim:
+        ax.set_ylim(*args.ylim)
     ax.grid(alpha=0.3)
     ax.legend()
     ax.set_title(args.title or args.csv)
