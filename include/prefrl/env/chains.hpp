@@ -2,8 +2,8 @@
 #define PREFRL_ENV_CHAINS_HPP
 
 /// \file
-/// Small classic MDPs as `tabular_mdp`s: the random walk, the n-chain, and the two-state
-/// average-reward MDP.
+/// Small classic MDPs as `tabular_mdp`s: the random walk, the n-chain, the two-state
+/// average-reward MDP and the risky-detour MDP of the CVaR example.
 
 #include <algorithm>
 #include <concepts>
@@ -85,6 +85,40 @@ mdp::tabular_mdp<T> two_state_average_reward() {
             for (std::size_t n = 0; n < 2; ++n) m.transitions(s, a, n) = p[s][a][n];
     m.rewards = row_matrix<T>{{T(1), T(0.5)}, {T(0), T(-0.5)}};
     m.validate("prefrl::env::two_state_average_reward");
+    return m;
+}
+
+/// **The risky-detour MDP** of spec/rl.md's CVaR example (7 states, 2 actions that differ only
+/// at D; terminal T; horizon 4, undiscounted): s0 -> L (0.05) or H (0.95), reward 0; L -> D
+/// paying 0, H -> D paying 10; at D, safe (action 0) -> T paying 1, risky (action 1) -> W or X
+/// with probability 1/2 each, paying 0; W -> T paying 3, X -> T paying 0. States: s0 = 0,
+/// L = 1, H = 2, D = 3, W = 4, X = 5, T = 6. Risk-neutral control takes the risky action
+/// (mean 11, CVaR_0.1 5.75); the CVaR_0.1-optimal policy is risky only after L (CVaR 6.25).
+template <std::floating_point T>
+mdp::tabular_mdp<T> risky_detour() {
+    mdp::tabular_mdp<T> m;
+    m.gamma = T(0.9);  // unused: the CVaR routines are undiscounted over a horizon
+    m.transitions = xt::xtensor<T, 3>::from_shape({7, 2, 7});
+    m.transitions.fill(T(0));
+    m.rewards = row_matrix<T>::Zero(7, 2);
+    for (std::size_t a = 0; a < 2; ++a) {
+        m.transitions(0, a, 1) = T(0.05);
+        m.transitions(0, a, 2) = T(0.95);
+        m.transitions(1, a, 3) = T(1);
+        m.transitions(2, a, 3) = T(1);
+        m.rewards(2, static_cast<index_t>(a)) = T(10);
+        m.transitions(4, a, 6) = T(1);
+        m.rewards(4, static_cast<index_t>(a)) = T(3);
+        m.transitions(5, a, 6) = T(1);
+        m.transitions(6, a, 6) = T(1);
+    }
+    m.transitions(3, 0, 6) = T(1);
+    m.rewards(3, 0) = T(1);
+    m.transitions(3, 1, 4) = m.transitions(3, 1, 5) = T(0.5);
+    m.terminal = {0, 0, 0, 0, 0, 0, 1};
+    m.start = vector<T>::Zero(7);
+    m.start[0] = T(1);
+    m.validate("prefrl::env::risky_detour");
     return m;
 }
 
