@@ -4,18 +4,20 @@
 #
 #     scripts/compare.sh            # kernels [4096, 32000], pair losses on 10^6 pairs, DPO from
 #                                   # logits [16, 256, 32000], linear self-attention on 1024 tasks,
-#                                   # float32 (about 9 minutes)
+#                                   # float32; value iteration and GAE, float64 (about 10 minutes)
 #     scripts/compare.sh --tiny     # the same at toy sizes: a smoke test
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/deps.sh
-prefrl_require_packages "${PREFRL_BUILD_PACKAGES[@]}" python3 python3-torch
+prefrl_require_packages "${PREFRL_BUILD_PACKAGES[@]}" python3 python3-torch python3-numpy python3-scipy
 
 cmake --workflow --preset release
 kernel_size=()
 pair_size=()
 icl_size=()
+rl_size=()
 if [ "${1:-}" = "--tiny" ]; then
+    rl_size=(--states 100 --steps 1000 --repeats 2)
     icl_size=(--tasks 64 --repeats 2)
     kernel_size=(--rows 64 --vocab 1000 --repeats 2)
     pair_size=(--pairs 1000 --rows 64 --vocab 1000 --repeats 2)
@@ -25,3 +27,5 @@ echo
 /usr/bin/python3 benchmarks/compare/compare_pair_losses.py --bench build/release/benchmarks/bench_preference "${pair_size[@]}"
 echo
 /usr/bin/python3 benchmarks/compare/compare_icl.py --bench build/release/benchmarks/bench_icl "${icl_size[@]}"
+echo
+/usr/bin/python3 benchmarks/compare/compare_rl.py --bench build/release/benchmarks/bench_rl "${rl_size[@]}"

@@ -14,6 +14,7 @@
 
 #include <Eigen/Core>
 #include <Eigen/LU>
+#include <Eigen/SparseCore>
 
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/types.hpp"
@@ -160,7 +161,9 @@ struct dp_solution {
 /// **Value iteration** (Bellman 1957): `V_{k+1}(s) = max_a Q_k(s, a)` from V_0 = 0, stopping
 /// when `||V_{k+1} - V_k||_inf <= epsilon (1 - gamma) / (2 gamma)`, so that V is within
 /// epsilon / 2 of V* and its greedy policy is epsilon-optimal (Puterman, Theorem 6.3.1). One
-/// sweep is one matrix-vector product with P as a `[S A, S]` matrix.
+/// sweep is one matrix-vector product with P as a `[S A, S]` matrix; when at most a quarter
+/// of P's entries are nonzero (Garnet, grid worlds) P is converted once to a sparse matrix and
+/// a sweep reads only the nonzeros.
 template <std::floating_point T>
 dp_solution<T> value_iteration(const tabular_mdp<T>& mdp, double epsilon = 1e-10, int max_sweeps = 1000000) {
     constexpr auto fn = "prefrl::mdp::value_iteration";
@@ -168,10 +171,27 @@ dp_solution<T> value_iteration(const tabular_mdp<T>& mdp, double epsilon = 1e-10
     require_positive(fn, "epsilon", epsilon);
     require_positive(fn, "max_sweeps", max_sweeps);
     const double threshold = mdp.gamma > T(0) ? epsilon * (1.0 - mdp.gamma) / (2.0 * mdp.gamma) : 0.0;
-    dp_solution<T> out{vector<T>::Zero(mdp.states()), {}, {}, 0};
+    const index_t states = mdp.states(), actions = mdp.actions();
+    const auto dense = mdp.transition_matrix();
+    const bool sparse = 4 * (dense.array() != T(0)).count() <= dense.size();
+    Eigen::SparseMatrix<T, Eigen::RowMajor> p_sparse;
+    if (sparse) p_sparse = dense.sparseView();
+    vector<T> rewards_flat = Eigen::Map<const vector<T>>(mdp.rewards.data(), states * actions);
+    vector<T> bootstrap(states), backed(states * actions), next(states);
+    dp_solution<T> out{vector<T>::Zero(states), {}, {}, 0};
     for (int sweep = 1; sweep <= max_sweeps; ++sweep) {
-        const row_matrix<T> q = q_from_v(mdp, out.v);
-        vector<T> next = q.rowwise().maxCoeff();
+        bootstrap = out.v;
+        for (index_t s = 0; s < states; ++s)
+            if (mdp.is_terminal(s)) bootstrap[s] = T(0);
+        if (sparse) {
+            backed.noalias() = p_sparse * bootstrap;
+        } else {
+            backed.noalias() = dense * bootstrap;
+        }
+        backed = rewards_flat + mdp.gamma * backed;
+        next = Eigen::Map<const row_matrix<T>>(backed.data(), states, actions).rowwise().maxCoeff();
+        for (index_t s = 0; s < states; ++s)
+            if (mdp.is_terminal(s)) next[s] = T(0);
         const double change = static_cast<double>((next - out.v).cwiseAbs().maxCoeff());
         out.v.swap(next);
         out.iterations = sweep;
