@@ -243,3 +243,36 @@ TEMPLATE_TEST_CASE("tabular and linear value estimates move toward their targets
     CHECK(lq.value(x, 0) == T(0));
     CHECK(lq.value(x, 1) == Approx(0.2 * 5));
 }
+
+TEMPLATE_TEST_CASE("batched TD errors equal the one-transition forms row by row", "[rl][td]", float, double) {
+    using T = TestType;
+    prefrl::generator rng(9);
+    prefrl::row_matrix<T> q_tm1(6, 3), q_t(6, 3), other(6, 3), probs(6, 3);
+    for (index_t i = 0; i < q_tm1.size(); ++i) {
+        q_tm1.data()[i] = prefrl::normal<T>(rng);
+        q_t.data()[i] = prefrl::normal<T>(rng);
+        other.data()[i] = prefrl::normal<T>(rng);
+        probs.data()[i] = prefrl::uniform01<T>(rng) + T(0.1);
+    }
+    for (index_t b = 0; b < 6; ++b) probs.row(b) /= probs.row(b).sum();
+    const std::vector<index_t> a{0, 2, 1, 1, 0, 2}, next{2, 2, 0, 1, 1, 0};
+    const auto r = v<T>({1, -1, 0.5, 2, 0, -3}), g = v<T>({0.9, 0.9, 0, 0.9, 0.5, 0.9});
+    const auto ql = value::q_learning<T>(q_tm1, a, r, g, q_t);
+    const auto dq = value::double_q_learning<T>(q_tm1, a, r, g, q_t, other);
+    const auto sa = value::sarsa<T>(q_tm1, a, r, g, q_t, next);
+    const auto es = value::expected_sarsa<T>(q_tm1, a, r, g, q_t, probs);
+    for (index_t b = 0; b < 6; ++b) {
+        const auto k = static_cast<std::size_t>(b);
+        const std::vector<T> row_tm1(q_tm1.row(b).begin(), q_tm1.row(b).end()), row_t(q_t.row(b).begin(), q_t.row(b).end()),
+            row_other(other.row(b).begin(), other.row(b).end()), row_p(probs.row(b).begin(), probs.row(b).end());
+        CHECK(ql[b] == value::q_learning<T>(row_tm1, a[k], r[k], g[k], row_t));
+        CHECK(dq[b] == value::double_q_learning<T>(row_tm1, a[k], r[k], g[k], row_t, row_other));
+        CHECK(sa[b] == value::sarsa<T>(row_tm1, a[k], r[k], g[k], row_t, next[k]));
+        CHECK(es[b] == value::expected_sarsa<T>(row_tm1, a[k], r[k], g[k], row_t, row_p));
+    }
+    const auto v_tm1 = v<T>({1, 2}), v_t = v<T>({3, 4});
+    CHECK(value::td_learning<T>(std::span<const T>(v_tm1), std::span<const T>(r).first(2), std::span<const T>(g).first(2),
+                                std::span<const T>(v_t))[1] == Approx(-1 + 0.9 * 4 - 2));
+    REQUIRE_THROWS_WITH(value::q_learning<T>(q_tm1, std::vector<index_t>{0, 1}, r, g, q_t),
+                        "prefrl::value::q_learning: a_tm1 has 2 entries but the batch has 6");
+}

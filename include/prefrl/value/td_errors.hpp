@@ -125,4 +125,105 @@ T expected_sarsa(std::span<const T> q_tm1, index_t a_tm1, T r_t, T discount_t, s
 
 }  // namespace prefrl::value
 
+// Batched forms: the same TD errors over a batch of B transitions, action values as `[B, A]`
+// row-major matrices, actions, rewards and discounts as spans of B; one TD error per transition.
+
+namespace prefrl::detail {
+
+template <std::floating_point T>
+void check_batch(std::string_view fn, std::size_t batch, std::span<const T> r_t, std::span<const T> discount_t) {
+    require_non_empty(fn, "the batch", batch);
+    require_same_size(fn, "r_t", r_t.size(), "the batch", batch);
+    require_same_size(fn, "discount_t", discount_t.size(), "the batch", batch);
+}
+
+template <std::floating_point T>
+std::span<const T> row_span(const_matrix_ref<T> m, Eigen::Index row) {
+    return {m.data() + row * m.outerStride(), static_cast<std::size_t>(m.cols())};
+}
+
+}  // namespace prefrl::detail
+
+namespace prefrl::value {
+
+template <std::floating_point T>
+vector<T> td_learning(std::span<const T> v_tm1, std::span<const T> r_t, std::span<const T> discount_t, std::span<const T> v_t) {
+    detail::check_batch("prefrl::value::td_learning", v_tm1.size(), r_t, discount_t);
+    require_same_size("prefrl::value::td_learning", "v_t", v_t.size(), "the batch", v_tm1.size());
+    vector<T> out(static_cast<Eigen::Index>(v_tm1.size()));
+    for (std::size_t b = 0; b < v_tm1.size(); ++b) out[static_cast<Eigen::Index>(b)] = td_learning<T>(v_tm1[b], r_t[b], discount_t[b], v_t[b]);
+    return out;
+}
+
+template <std::floating_point T>
+vector<T> q_learning(const_matrix_ref<T> q_tm1, std::span<const index_t> a_tm1, std::span<const T> r_t, std::span<const T> discount_t,
+                     const_matrix_ref<T> q_t) {
+    constexpr auto fn = "prefrl::value::q_learning";
+    const auto batch = static_cast<std::size_t>(q_tm1.rows());
+    detail::check_batch(fn, batch, r_t, discount_t);
+    require_same_size(fn, "a_tm1", a_tm1.size(), "the batch", batch);
+    require_same_size(fn, "q_t's rows", static_cast<std::size_t>(q_t.rows()), "the batch", batch);
+    vector<T> out(q_tm1.rows());
+    for (Eigen::Index b = 0; b < q_tm1.rows(); ++b) {
+        const auto k = static_cast<std::size_t>(b);
+        out[b] = q_learning<T>(detail::row_span<T>(q_tm1, b), a_tm1[k], r_t[k], discount_t[k], detail::row_span<T>(q_t, b));
+    }
+    return out;
+}
+
+template <std::floating_point T>
+vector<T> double_q_learning(const_matrix_ref<T> q_tm1, std::span<const index_t> a_tm1, std::span<const T> r_t,
+                            std::span<const T> discount_t, const_matrix_ref<T> q_t_value, const_matrix_ref<T> q_t_selector) {
+    constexpr auto fn = "prefrl::value::double_q_learning";
+    const auto batch = static_cast<std::size_t>(q_tm1.rows());
+    detail::check_batch(fn, batch, r_t, discount_t);
+    require_same_size(fn, "a_tm1", a_tm1.size(), "the batch", batch);
+    require_same_size(fn, "q_t_value's rows", static_cast<std::size_t>(q_t_value.rows()), "the batch", batch);
+    require_same_size(fn, "q_t_selector's rows", static_cast<std::size_t>(q_t_selector.rows()), "the batch", batch);
+    vector<T> out(q_tm1.rows());
+    for (Eigen::Index b = 0; b < q_tm1.rows(); ++b) {
+        const auto k = static_cast<std::size_t>(b);
+        out[b] = double_q_learning<T>(detail::row_span<T>(q_tm1, b), a_tm1[k], r_t[k], discount_t[k], detail::row_span<T>(q_t_value, b),
+                                      detail::row_span<T>(q_t_selector, b));
+    }
+    return out;
+}
+
+template <std::floating_point T>
+vector<T> sarsa(const_matrix_ref<T> q_tm1, std::span<const index_t> a_tm1, std::span<const T> r_t, std::span<const T> discount_t,
+                const_matrix_ref<T> q_t, std::span<const index_t> a_t) {
+    constexpr auto fn = "prefrl::value::sarsa";
+    const auto batch = static_cast<std::size_t>(q_tm1.rows());
+    detail::check_batch(fn, batch, r_t, discount_t);
+    require_same_size(fn, "a_tm1", a_tm1.size(), "the batch", batch);
+    require_same_size(fn, "a_t", a_t.size(), "the batch", batch);
+    require_same_size(fn, "q_t's rows", static_cast<std::size_t>(q_t.rows()), "the batch", batch);
+    vector<T> out(q_tm1.rows());
+    for (Eigen::Index b = 0; b < q_tm1.rows(); ++b) {
+        const auto k = static_cast<std::size_t>(b);
+        out[b] = sarsa<T>(detail::row_span<T>(q_tm1, b), a_tm1[k], r_t[k], discount_t[k], detail::row_span<T>(q_t, b), a_t[k]);
+    }
+    return out;
+}
+
+template <std::floating_point T>
+vector<T> expected_sarsa(const_matrix_ref<T> q_tm1, std::span<const index_t> a_tm1, std::span<const T> r_t, std::span<const T> discount_t,
+                         const_matrix_ref<T> q_t, const_matrix_ref<T> probs_a_t) {
+    constexpr auto fn = "prefrl::value::expected_sarsa";
+    const auto batch = static_cast<std::size_t>(q_tm1.rows());
+    detail::check_batch(fn, batch, r_t, discount_t);
+    require_same_size(fn, "a_tm1", a_tm1.size(), "the batch", batch);
+    require_same_size(fn, "q_t's rows", static_cast<std::size_t>(q_t.rows()), "the batch", batch);
+    require_same_size(fn, "probs_a_t's rows", static_cast<std::size_t>(probs_a_t.rows()), "the batch", batch);
+    vector<T> out(q_tm1.rows());
+    for (Eigen::Index b = 0; b < q_tm1.rows(); ++b) {
+        const auto k = static_cast<std::size_t>(b);
+        out[b] = expected_sarsa<T>(detail::row_span<T>(q_tm1, b), a_tm1[k], r_t[k], discount_t[k], detail::row_span<T>(q_t, b),
+                                   detail::row_span<T>(probs_a_t, b));
+    }
+    return out;
+}
+
+}  // namespace prefrl::value
+
 #endif  // PREFRL_VALUE_TD_ERRORS_HPP
