@@ -11,6 +11,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "laws/value_function_laws.hpp"
+
 namespace value = prefrl::value;
 using prefrl::index_t;
 
@@ -238,6 +240,11 @@ TEMPLATE_TEST_CASE("tabular and linear value estimates move toward their targets
     const prefrl::vector<T> x{{T(1), T(2)}};
     for (int i = 0; i < 200; ++i) lv.update(x, T(5), T(0.1));
     CHECK(lv.value(x) == Approx(5.0).epsilon(1e-4));
+    // the ValueFunction laws
+    prefrl::laws::check_update_moves_toward_target(tv, 2, T(3), T(0.3));
+    prefrl::laws::check_zero_step_changes_nothing(tv, 1, T(3));
+    prefrl::laws::check_update_moves_toward_target(lv, x, T(-2), T(0.05));
+    prefrl::laws::check_zero_step_changes_nothing(lv, x, T(-2));
     value::linear_q<T> lq{prefrl::row_matrix<T>::Zero(2, 2)};
     lq.update(x, 1, T(1), T(0.2));
     CHECK(lq.value(x, 0) == T(0));
