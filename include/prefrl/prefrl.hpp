@@ -10,6 +10,7 @@
 #include "prefrl/interop.hpp"
 #include "prefrl/kernel.hpp"
 #include "prefrl/mdp.hpp"
+#include "prefrl/offline.hpp"
 #include "prefrl/optim.hpp"
 #include "prefrl/policy.hpp"
 #include "prefrl/preference.hpp"

@@ -1,0 +1,18 @@
+#ifndef PREFRL_OFFLINE_HPP
+#define PREFRL_OFFLINE_HPP
+
+/// \file
+/// Facade of the offline-RL area: the value-regression terms (IQL's expectile, XQL's Gumbel,
+/// f-DVL), CQL's penalty, TD3+BC's actor loss, ODICE's orthogonal gradient, and return-weighted
+/// sampling. See docs/offline.md.
+
+#include "prefrl/offline/cql.hpp"
+#include "prefrl/offline/expectile.hpp"
+#include "prefrl/offline/fdvl.hpp"
+#include "prefrl/offline/gumbel.hpp"
+#include "prefrl/offline/odice.hpp"
+#include "prefrl/offline/td3_bc.hpp"
+#include "prefrl/offline/trajectory_weighting.hpp"
+#include "prefrl/offline/value_regression.hpp"
+
+#endif  // PREFRL_OFFLINE_HPP

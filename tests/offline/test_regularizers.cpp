@@ -1,0 +1,182 @@
+// Offline-RL terms (spec/offline.md): the PyTorch golden vectors (float and double), central
+// differences, hand values and the input checks.
+
+#include <catch2/catch.hpp>
+
+#include <prefrl/core.hpp>
+#include <prefrl/offline.hpp>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "laws/gradient_laws.hpp"
+#include "support/compare.hpp"
+#include "support/golden.hpp"
+
+namespace offline = prefrl::offline;
+using prefrl::index_t;
+using prefrl::vector;
+
+static_assert(prefrl::check_regularizer<offline::expectile, std::span<const double>, std::span<const double>>());
+static_assert(prefrl::Regularizer<offline::cql, prefrl::const_matrix_ref<float>, std::span<const index_t>>);
+
+namespace {
+
+const nlohmann::json& golden_case(const std::string& name) {
+    for (const auto& c : prefrl::test::golden()["offline"])
+        if (c["loss"] == name) return c;
+    throw std::runtime_error("no golden case " + name);
+}
+
+template <class T>
+std::span<const T> span_of(const vector<T>& v) {
+    return {v.data(), static_cast<std::size_t>(v.size())};
+}
+
+// `held`: an entry whose central difference also moves a stop-gradient quantity (Gumbel's M)
+template <class T, class Term>
+void check_value_term(const Term& term, const std::string& name, bool hold_largest = false) {
+    const auto& c = golden_case(name);
+    const auto q = prefrl::test::as_vector<T>(c["inputs"]["q"]), v = prefrl::test::as_vector<T>(c["inputs"]["v"]);
+    const auto r = term.template operator()<T>(q, v);
+    prefrl::test::require_close<T>(std::vector<T>{r.value}, {c["value"].get<double>()});
+    prefrl::test::require_close<T>(r.d_v, c["d_v"].get<std::vector<double>>());
+    // central differences in v
+    const vector<T> v0 = Eigen::Map<const vector<T>>(v.data(), static_cast<Eigen::Index>(v.size()));
+    vector<T> expected = r.d_v;
+    Eigen::Index largest = 0;
+    if (hold_largest) {
+        // d_v holds M = max_i z_i constant (the authors' detach); moving the entry that sets M
+        // also moves M, so its difference quotient is d_v plus (dL/dM) (dM/dv) = d_v + L / beta
+        for (Eigen::Index i = 1; i < v0.size(); ++i)
+            if (q[static_cast<std::size_t>(i)] - v0[i] > q[static_cast<std::size_t>(largest)] - v0[largest]) largest = i;
+        expected[largest] += r.value;
+    }
+    prefrl::laws::check_gradient<T>([&](const vector<T>& x) { return static_cast<double>(term.template operator()<T>(q, span_of(x)).value); },
+                                    v0, expected);
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("value-regression terms match PyTorch and central differences", "[offline]", float, double) {
+    using T = TestType;
+    check_value_term<T>(offline::expectile{.tau = 0.7}, "expectile");
+    check_value_term<T>(offline::gumbel{.beta = 1.0, .max_clip = 7.0}, "gumbel_rescaled", true);
+    check_value_term<T>(offline::fdvl{.divergence = offline::f_divergence::chi_square, .lambda_ = 0.8}, "fdvl_chi_square");
+    check_value_term<T>(offline::fdvl{.divergence = offline::f_divergence::total_variation, .lambda_ = 0.8}, "fdvl_total_variation");
+}
+
+TEST_CASE("value-regression terms: hand values, Gumbel's clip, bad input", "[offline]") {
+    const std::vector<double> q{1.0, 0.0}, v{0.0, 1.0};  // x = 1, -1
+    CHECK(offline::expectile{.tau = 0.7}(std::span<const double>(q), std::span<const double>(v)).value == Approx((0.7 + 0.3) / 2));
+    // Gumbel: M = max(1, -1) = 1: l(1) = 1 - e^-1 - e^-1, l(-1) = e^-2 + e^-1 - e^-1
+    const double expected = (1 - 2 * std::exp(-1.0) + std::exp(-2.0)) / 2;
+    CHECK(offline::gumbel{}(std::span<const double>(q), std::span<const double>(v)).value == Approx(expected));
+    // above max_clip the loss is flat in v
+    const std::vector<double> far{100.0};
+    const auto clipped = offline::gumbel{.beta = 1.0, .max_clip = 7.0}(std::span<const double>(far), std::span<const double>(v).first(1));
+    CHECK(clipped.d_v[0] == 0.0);
+    // f-DVL TV at lambda = 1 is mean max(x, 0)
+    CHECK(offline::fdvl{.divergence = offline::f_divergence::total_variation, .lambda_ = 1.0}(std::span<const double>(q), std::span<const double>(v)).value ==
+          Approx(0.5));
+    REQUIRE_THROWS_WITH(offline::expectile{.tau = 1.0}(std::span<const double>(q), std::span<const double>(v)),
+                        "prefrl::offline::expectile: tau must be in (0, 1), got 1");
+    const std::vector<double> nan{1.0, std::nan("")};
+    REQUIRE_THROWS_WITH(offline::gumbel{}(std::span<const double>(q), std::span<const double>(nan)), "prefrl::offline::gumbel: v[1] must be finite, got nan");
+    REQUIRE_THROWS_WITH(offline::fdvl{.lambda_ = 0.0}(std::span<const double>(q), std::span<const double>(v)),
+                        "prefrl::offline::fdvl: lambda_ must be in (0, 1], got 0");
+    REQUIRE_THROWS_WITH(offline::expectile{}(std::span<const double>(q), std::span<const double>(v).first(1)),
+                        "prefrl::offline::expectile: v has 1 entries but q has 2");
+    REQUIRE_THROWS_WITH(offline::expectile{}(std::span<const double>(), std::span<const double>()), "prefrl::offline::expectile: q must not be empty");
+}
+
+TEMPLATE_TEST_CASE("CQL and TD3+BC match PyTorch and central differences", "[offline]", float, double) {
+    using T = TestType;
+    {
+        const auto& c = golden_case("cql_discrete");
+        const auto values = prefrl::test::as_vector<T>(c["inputs"]["q"]);
+        const auto actions = c["inputs"]["actions"].get<std::vector<index_t>>();
+        const Eigen::Index batch = static_cast<Eigen::Index>(actions.size()), count = c["params"]["actions"].get<Eigen::Index>();
+        const prefrl::row_matrix<T> q = Eigen::Map<const prefrl::row_matrix<T>>(values.data(), batch, count);
+        const offline::cql term{.alpha = c["params"]["alpha"].get<double>()};
+        const auto r = term(prefrl::const_matrix_ref<T>(q), std::span<const index_t>(actions));
+        prefrl::test::require_close<T>(std::vector<T>{r.value}, {c["value"].get<double>()});
+        prefrl::test::require_close<T>(r.d_q.template reshaped<Eigen::RowMajor>(), c["d_q"].get<std::vector<double>>());
+        const vector<T> flat = q.template reshaped<Eigen::RowMajor>();
+        prefrl::laws::check_gradient<T>(
+            [&](const vector<T>& x) {
+                const prefrl::row_matrix<T> m = Eigen::Map<const prefrl::row_matrix<T>>(x.data(), batch, count);
+                return static_cast<double>(term(prefrl::const_matrix_ref<T>(m), std::span<const index_t>(actions)).value);
+            },
+            flat, vector<T>(r.d_q.template reshaped<Eigen::RowMajor>()));
+    }
+    {
+        const auto& c = golden_case("td3_bc");
+        const auto dims = c["inputs"]["action_dim"].get<Eigen::Index>();
+        const auto pa = prefrl::test::as_vector<T>(c["inputs"]["policy_action"]), da = prefrl::test::as_vector<T>(c["inputs"]["data_action"]);
+        const auto q = prefrl::test::as_vector<T>(c["inputs"]["q"]);
+        const Eigen::Index batch = static_cast<Eigen::Index>(q.size());
+        const prefrl::row_matrix<T> policy = Eigen::Map<const prefrl::row_matrix<T>>(pa.data(), batch, dims);
+        const prefrl::row_matrix<T> data = Eigen::Map<const prefrl::row_matrix<T>>(da.data(), batch, dims);
+        const offline::td3_bc term{.alpha = c["params"]["alpha"].get<double>()};
+        const auto r = term(prefrl::const_matrix_ref<T>(policy), prefrl::const_matrix_ref<T>(data), std::span<const T>(q));
+        prefrl::test::require_close<T>(std::vector<T>{r.value}, {c["value"].get<double>()});
+        prefrl::test::require_close<T>(r.d_policy_action.template reshaped<Eigen::RowMajor>(), c["d_policy_action"].get<std::vector<double>>());
+        prefrl::test::require_close<T>(r.d_q, c["d_q"].get<std::vector<double>>());
+        prefrl::laws::check_gradient<T>(
+            [&](const vector<T>& x) {
+                const prefrl::row_matrix<T> m = Eigen::Map<const prefrl::row_matrix<T>>(x.data(), batch, dims);
+                return static_cast<double>(term(prefrl::const_matrix_ref<T>(m), prefrl::const_matrix_ref<T>(data), std::span<const T>(q)).value);
+            },
+            vector<T>(policy.template reshaped<Eigen::RowMajor>()), vector<T>(r.d_policy_action.template reshaped<Eigen::RowMajor>()));
+    }
+}
+
+TEMPLATE_TEST_CASE("ODICE's projection and return-weighted sampling match PyTorch", "[offline]", float, double) {
+    using T = TestType;
+    const auto& o = golden_case("odice_projection");
+    const auto gf = prefrl::test::as_vector<T>(o["inputs"]["g_forward"]), gb = prefrl::test::as_vector<T>(o["inputs"]["g_backward"]);
+    const auto combined = offline::odice_project<T>(gf, gb);
+    prefrl::test::require_close<T>(combined, o["combined"].get<std::vector<double>>());
+    // the backward part that remains is orthogonal to g_f: <g - g_f, g_f> = 0
+    double dot = 0.0, norm = 0.0;
+    for (std::size_t i = 0; i < gf.size(); ++i) {
+        dot += (combined[static_cast<Eigen::Index>(i)] - gf[i]) * gf[i];
+        norm += gf[i] * gf[i];
+    }
+    CHECK(std::abs(dot) < (std::is_same_v<T, float> ? 1e-4 : 1e-12) * norm);
+
+    const auto& w = golden_case("trajectory_weighting_rw");
+    const auto returns = prefrl::test::as_vector<T>(w["inputs"]["returns"]);
+    const auto lengths = w["inputs"]["lengths"].get<std::vector<index_t>>();
+    const auto p = offline::return_weighted_sampling{.alpha = w["params"]["alpha"].get<double>()}(std::span<const T>(returns),
+                                                                                                  std::span<const index_t>(lengths));
+    prefrl::test::require_close<T>(p, w["transition_probabilities"].get<std::vector<double>>());
+    CHECK(static_cast<double>(p.sum()) == Approx(1.0).epsilon(1e-5));
+    REQUIRE_THROWS_WITH(offline::return_weighted_sampling{}(std::span<const T>(returns), std::span<const index_t>(lengths).first(2)),
+                        "prefrl::offline::return_weighted_sampling: lengths has 2 entries but returns has 6");
+}
+
+TEST_CASE("CQL, TD3+BC, return weighting: hand values and bad input", "[offline]") {
+    prefrl::row_matrix<double> q(1, 2);
+    q << 0.0, 0.0;
+    const std::vector<index_t> a{1};
+    CHECK(offline::cql{}(prefrl::const_matrix_ref<double>(q), std::span<const index_t>(a)).value == Approx(std::log(2.0)));
+    REQUIRE_THROWS_WITH(offline::cql{.alpha = -1}(prefrl::const_matrix_ref<double>(q), std::span<const index_t>(a)),
+                        "prefrl::offline::cql: alpha must be >= 0, got -1");
+    const std::vector<index_t> bad{2};
+    REQUIRE_THROWS_WITH(offline::cql{}(prefrl::const_matrix_ref<double>(q), std::span<const index_t>(bad)),
+                        "prefrl::offline::cql: actions[0] must be in [0, 2), got 2");
+    prefrl::row_matrix<double> pi(2, 1), data(2, 1);
+    pi << 1.0, 0.0;
+    data << 0.0, 0.0;
+    const std::vector<double> qs{2.0, -2.0};
+    // lambda = 2.5 / 2; value = -lambda * 0 + (1 + 0) / 2
+    CHECK(offline::td3_bc{}(prefrl::const_matrix_ref<double>(pi), prefrl::const_matrix_ref<double>(data), std::span<const double>(qs)).value == Approx(0.5));
+    const std::vector<double> same{1.0, 1.0};
+    const std::vector<index_t> lengths{3, 1};
+    const auto uniform = offline::return_weighted_sampling{}(std::span<const double>(same), std::span<const index_t>(lengths));
+    CHECK(uniform[0] == Approx(0.25));
+    CHECK(uniform[3] == Approx(0.25));
+}
