@@ -41,7 +41,7 @@ void forward_backward(benchmark::State& state, int context, int layers) {
     const icl::regression_task_distribution dist{.inputs = 10, .context = context};
     prefrl::generator rng(5);
     std::vector<icl::regression_task<float>> tasks;
-    for (int t = 0; t < env_size("PREFRL_BENCH_TASKS", 1024); ++t) tasks.push_back(dist.sample<float>(rng));
+    tasks = dist.sample_many<float>(env_size("PREFRL_BENCH_TASKS", 1024), rng);
     std::vector<icl::lsa_layer<float>> stack;
     for (int l = 0; l < layers; ++l) stack.push_back(icl::lsa_initial_layer<float>(11, 0.5, rng));
     std::vector<icl::lsa_gradients<float>> gradients(stack.size());

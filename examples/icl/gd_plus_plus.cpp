@@ -28,13 +28,6 @@ namespace {
 
 constexpr int layers = 2;
 
-template <class T>
-std::vector<icl::regression_task<T>> sample_tasks(const icl::regression_task_distribution& dist, int count, prefrl::generator& rng) {
-    std::vector<icl::regression_task<T>> tasks;
-    for (int t = 0; t < count; ++t) tasks.push_back(dist.template sample<T>(rng));
-    return tasks;
-}
-
 struct gd_plus_plus_choice {
     double eta = 0.0, gamma = 0.0, loss = std::numeric_limits<double>::infinity();
 };
@@ -70,8 +63,8 @@ int main(int argc, char** argv) {
     }
     const icl::regression_task_distribution dist{.inputs = 10, .context = 10, .half_width = 1.0};
     prefrl::generator rng(2023);
-    const auto search_tasks = sample_tasks<float>(dist, 2000, rng);
-    const auto eval_tasks = sample_tasks<float>(dist, 5000, rng);
+    const auto search_tasks = dist.sample_many<float>(2000, rng);
+    const auto eval_tasks = dist.sample_many<float>(5000, rng);
 
     const auto gd = icl::gd_step_size_line_search<float>(search_tasks, layers);
     const auto plus = search_gd_plus_plus(dist, search_tasks);

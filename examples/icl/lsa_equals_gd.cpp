@@ -29,13 +29,6 @@ namespace icl = prefrl::icl;
 
 namespace {
 
-template <class T>
-std::vector<icl::regression_task<T>> sample_tasks(const icl::regression_task_distribution& dist, int count, prefrl::generator& rng) {
-    std::vector<icl::regression_task<T>> tasks;
-    for (int t = 0; t < count; ++t) tasks.push_back(dist.template sample<T>(rng));
-    return tasks;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -62,7 +55,7 @@ int main(int argc, char** argv) {
     prefrl::generator rng(2023);
     const auto layer = icl::gd_layer<float>(dist.inputs, dist.context, best.eta);
     double construction_max_diff = 0.0;
-    for (const auto& task : sample_tasks<float>(dist, 1000, rng)) {
+    for (const auto& task : dist.sample_many<float>(1000, rng)) {
         const double lsa = icl::lsa_readout(icl::lsa_forward(layer, task.tokens));
         const double gd = icl::gd_prediction(task.tokens, best.eta, 1);
         construction_max_diff = std::max(construction_max_diff, std::abs(lsa - gd));
@@ -70,8 +63,8 @@ int main(int argc, char** argv) {
     std::printf("\nconstruction: max |LSA - GD| over 1000 tasks (float) = %.3g\n", construction_max_diff);
 
     // Claim 2: training one layer (float; the recipe is lsa_training_options' defaults).
-    const auto curve_tasks = sample_tasks<float>(dist, 2000, rng);
-    const auto eval_tasks = sample_tasks<float>(dist, 10000, rng);
+    const auto curve_tasks = dist.sample_many<float>(2000, rng);
+    const auto eval_tasks = dist.sample_many<float>(10000, rng);
     icl::lsa_trainer<float> trainer(dist, icl::lsa_training_options{}, rng);
     std::ofstream csv;
     if (!csv_path.empty()) {

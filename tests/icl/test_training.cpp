@@ -30,13 +30,6 @@ icl::lsa_layer<T> random_layer(prefrl::generator& rng, Eigen::Index dim, double 
 }
 
 template <class T>
-std::vector<icl::regression_task<T>> sample_tasks(const icl::regression_task_distribution& dist, int count, prefrl::generator& rng) {
-    std::vector<icl::regression_task<T>> tasks;
-    for (int t = 0; t < count; ++t) tasks.push_back(dist.template sample<T>(rng));
-    return tasks;
-}
-
-template <class T>
 double max_relative_difference(const icl::weight_matrix<T>& a, const icl::weight_matrix<T>& b) {
     const double scale = std::max(1e-30, static_cast<double>(b.cwiseAbs().maxCoeff()));
     return static_cast<double>((a - b).cwiseAbs().maxCoeff()) / scale;
@@ -106,7 +99,7 @@ TEMPLATE_TEST_CASE("batch gradients: the one-layer query-only path equals the ge
     using T = TestType;
     prefrl::generator rng(12);
     const icl::regression_task_distribution dist{};
-    const auto tasks = sample_tasks<T>(dist, 150, rng);  // two full chunks and a ragged one
+    const auto tasks = dist.sample_many<T>(150, rng);  // two full chunks and a ragged one
     const std::vector<icl::lsa_layer<T>> layers{random_layer<T>(rng, 11, 0.2)};
     std::vector<icl::lsa_gradients<T>> fast(1);
     const double loss = icl::lsa_batch_loss_and_gradients<T>(layers, tasks, fast);
@@ -143,7 +136,7 @@ TEMPLATE_TEST_CASE("batch gradients: the one-layer query-only path equals the ge
 #if defined(_OPENMP)
 TEST_CASE("batch gradients are bitwise identical on 1 and 2 threads", "[icl][threads]") {
     prefrl::generator rng(13);
-    const auto tasks = sample_tasks<float>(icl::regression_task_distribution{}, 300, rng);
+    const auto tasks = icl::regression_task_distribution{}.sample_many<float>(300, rng);
     for (const int count : {1, 2}) {
         std::vector<icl::lsa_layer<float>> layers;
         for (int l = 0; l < count; ++l) layers.push_back(random_layer<float>(rng, 11, 0.2));
@@ -175,7 +168,7 @@ TEST_CASE("the best GD step: closed form, line search, and the metrics on the co
                         "(use gd_step_size_line_search)");
 
     prefrl::generator rng(14);
-    const auto tasks = sample_tasks<double>(icl::regression_task_distribution{}, 5000, rng);
+    const auto tasks = icl::regression_task_distribution{}.sample_many<double>(5000, rng);
     const auto searched = icl::gd_step_size_line_search<double>(tasks, 1);
     CHECK(std::abs(searched.eta - one.eta) < 0.2);
     CHECK(icl::gd_loss<double>(tasks, searched.eta, 1) == Approx(searched.loss));
@@ -259,7 +252,7 @@ TEST_CASE("learning: one trained LSA layer does one step of GD with the best ste
     prefrl::generator rng(0);
     icl::lsa_trainer<float> trainer(dist, icl::lsa_training_options{}, rng);
     for (int step = 0; step < 2000; ++step) trainer.step(rng);
-    const auto tasks = sample_tasks<float>(dist, 2000, rng);
+    const auto tasks = dist.sample_many<float>(2000, rng);
     const auto eta = icl::gd_optimal_step_size(dist).eta;
     const auto c = icl::compare_with_gd<float>(trainer.layers(), tasks, eta, 1);
     const auto alignment = icl::lsa_weight_alignment(trainer.layers()[0]);

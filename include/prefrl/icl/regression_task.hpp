@@ -5,6 +5,7 @@
 /// The in-context linear-regression tasks of von Oswald et al. 2023, as tokens.
 
 #include <concepts>
+#include <vector>
 
 #include <Eigen/Core>
 
@@ -56,6 +57,16 @@ struct regression_task_distribution {
             }
         }
         return task;
+    }
+
+    /// Draws `count` tasks, in order, with the explicit generator.
+    template <std::floating_point T, RandomGenerator G>
+    std::vector<regression_task<T>> sample_many(int count, G& rng) const {
+        require_non_negative("prefrl::icl::regression_task_distribution::sample_many", "count", count);
+        std::vector<regression_task<T>> tasks;
+        tasks.reserve(static_cast<std::size_t>(count));
+        for (int t = 0; t < count; ++t) tasks.push_back(sample<T>(rng));
+        return tasks;
     }
 };
 

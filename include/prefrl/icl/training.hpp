@@ -280,8 +280,7 @@ public:
     /// One optimizer step on a fresh batch; returns the batch's loss before the step.
     template <RandomGenerator G>
     double step(G& rng) {
-        batch_.clear();
-        for (int b = 0; b < options_.batch; ++b) batch_.push_back(tasks_.template sample<T>(rng));
+        batch_ = tasks_.template sample_many<T>(options_.batch, rng);
         const double loss = lsa_batch_loss_and_gradients<T>(layers_, batch_, gradients_);
         // a recurrent stack's one weight set gets the sum over the layers that use it
         std::size_t at = 0;
