@@ -2,11 +2,14 @@
 #define PREFRL_OFFLINE_HPP
 
 /// \file
-/// Facade of the offline-RL area: the value-regression terms (IQL's expectile, XQL's Gumbel,
+/// Facade of the offline-RL area: transition datasets (episodes, returns, normalized score,
+/// sampling, CSV, collection), the value-regression terms (IQL's expectile, XQL's Gumbel,
 /// f-DVL), CQL's penalty, TD3+BC's actor loss, ODICE's orthogonal gradient, and return-weighted
 /// sampling. See docs/offline.md.
 
+#include "prefrl/offline/behavior_cloning.hpp"
 #include "prefrl/offline/cql.hpp"
+#include "prefrl/offline/dataset.hpp"
 #include "prefrl/offline/expectile.hpp"
 #include "prefrl/offline/fdvl.hpp"
 #include "prefrl/offline/gumbel.hpp"

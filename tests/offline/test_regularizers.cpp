@@ -180,3 +180,64 @@ TEST_CASE("CQL, TD3+BC, return weighting: hand values and bad input", "[offline]
     CHECK(uniform[0] == Approx(0.25));
     CHECK(uniform[3] == Approx(0.25));
 }
+
+TEMPLATE_TEST_CASE("behaviour cloning: plain and weighted, discrete and continuous, with central differences", "[offline][bc]", float, double) {
+    using T = TestType;
+    prefrl::row_matrix<T> logits(3, 4);
+    logits << T(0.1), T(-0.3), T(0.7), T(0.2), T(1.5), T(0), T(-1), T(0.3), T(-0.2), T(-0.2), T(0.4), T(2);
+    const std::vector<index_t> actions{2, 0, 3};
+    const std::vector<T> advantages{T(0.5), T(-1.0), T(2.0)};
+    const auto w = offline::exponential_advantage_weights<T>(advantages, 1.0 / 3.0);
+    CHECK(w[0] == Approx(std::exp(1.5)).epsilon(1e-6));
+    CHECK(w[2] == Approx(100.0));  // exp(6) clipped
+    const std::vector<T> weights(w.data(), w.data() + w.size());
+    const auto r = offline::weighted_bc<T>(logits, actions, weights);
+    double expected = 0.0;
+    for (int i = 0; i < 3; ++i) {
+        const double lse = std::log(logits.row(i).template cast<double>().array().exp().sum());
+        expected += weights[static_cast<std::size_t>(i)] * (lse - logits(i, actions[static_cast<std::size_t>(i)]));
+    }
+    CHECK(r.value == Approx(expected / 3).epsilon(1e-5));
+    prefrl::laws::check_gradient<T>(
+        [&](const vector<T>& x) {
+            const prefrl::row_matrix<T> m = Eigen::Map<const prefrl::row_matrix<T>>(x.data(), 3, 4);
+            return static_cast<double>(offline::weighted_bc<T>(m, actions, weights).value);
+        },
+        vector<T>(logits.template reshaped<Eigen::RowMajor>()), vector<T>(r.d_logits.template reshaped<Eigen::RowMajor>()));
+    CHECK(offline::weighted_bc<T>(logits, actions).value == Approx(offline::weighted_bc<T>(logits, actions, std::vector<T>(3, T(1))).value));
+
+    prefrl::row_matrix<T> pi(2, 2), a(2, 2);
+    pi << T(1), T(0), T(0.5), T(-1);
+    a << T(0), T(0), T(0.5), T(1);
+    const std::vector<T> half{T(0.5), T(2)};
+    const auto m = offline::mse_bc<T>(pi, a, half);
+    CHECK(m.value == Approx((0.5 * 1 + 2 * 4) / 4.0));
+    prefrl::laws::check_gradient<T>(
+        [&](const vector<T>& x) {
+            const prefrl::row_matrix<T> p = Eigen::Map<const prefrl::row_matrix<T>>(x.data(), 2, 2);
+            return static_cast<double>(offline::mse_bc<T>(p, a, half).value);
+        },
+        vector<T>(pi.template reshaped<Eigen::RowMajor>()), vector<T>(m.d_policy_action.template reshaped<Eigen::RowMajor>()));
+
+    CHECK(offline::binary_advantage_weights<T>(advantages) == vector<T>{{T(1), T(0), T(1)}});
+    const auto soft = offline::softmax_advantage_weights<T>(advantages);
+    CHECK(soft.sum() == Approx(3.0));
+    CHECK(soft[2] / soft[0] == Approx(std::exp(1.5)).epsilon(1e-5));
+    CHECK(offline::odice_weights<T>(std::vector<T>{T(-1), T(3), T(500)}) == vector<T>{{T(0), T(3), T(100)}});
+    REQUIRE_THROWS_WITH(offline::weighted_bc<T>(logits, actions, std::vector<T>{T(1), T(-1), T(1)}),
+                        "prefrl::offline::weighted_bc: weights[1] must be >= 0, got -1");
+}
+
+TEST_CASE("advantage-weighted sampling scores trajectories by their advantage over a linear V(s_0)", "[offline]") {
+    // returns = 10 * s_0 exactly, plus one trajectory 1 above its start's value
+    const std::vector<double> returns{0.0, 10.0, 20.0, 11.0};
+    const std::vector<index_t> lengths{1, 1, 1, 1};
+    prefrl::row_matrix<double> s0(4, 1);
+    s0 << 0.0, 1.0, 2.0, 1.0;
+    const auto aw = offline::advantage_weighted_sampling{}(std::span<const double>(returns), std::span<const index_t>(lengths),
+                                                           prefrl::const_matrix_ref<double>(s0));
+    const auto rw = offline::return_weighted_sampling{}(std::span<const double>(returns), std::span<const index_t>(lengths));
+    CHECK(rw[2] > rw[3]);  // RW favours the high start
+    CHECK(aw[3] > aw[2]);  // AW the trajectory that beat its start
+    CHECK(aw.sum() == Approx(1.0));
+}

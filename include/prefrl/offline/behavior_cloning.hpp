@@ -1,0 +1,154 @@
+#ifndef PREFRL_OFFLINE_BEHAVIOR_CLONING_HPP
+#define PREFRL_OFFLINE_BEHAVIOR_CLONING_HPP
+
+/// \file
+/// Behaviour cloning, plain and advantage-weighted, and the weight functions of the papers
+/// that use it (IQL, XQL, AWAC, CRR, ODICE).
+
+#include <algorithm>
+#include <cmath>
+#include <concepts>
+#include <limits>
+#include <span>
+
+#include "prefrl/core/error.hpp"
+#include "prefrl/core/types.hpp"
+
+namespace prefrl::offline {
+
+/// A behaviour-cloning loss from logits and its gradient.
+template <std::floating_point T>
+struct bc_logits_result {
+    T value{};
+    row_matrix<T> d_logits;  ///< [batch, actions]
+};
+
+/// **(Weighted) behaviour cloning, discrete**: `L = mean_i w_i (-log softmax(z_i)[a_i])`,
+/// `dL/dz_i = w_i (softmax(z_i) - onehot(a_i)) / B`. Weights from the functions below give
+/// the actor losses of IQL, AWAC, CRR, XQL, f-DVL and ODICE; empty `weights` is plain BC.
+template <std::floating_point T>
+bc_logits_result<T> weighted_bc(const_matrix_ref<T> logits, std::span<const index_t> actions, std::span<const T> weights = {}) {
+    constexpr auto fn = "prefrl::offline::weighted_bc";
+    const Eigen::Index batch = logits.rows();
+    require_non_empty(fn, "logits", static_cast<std::size_t>(batch));
+    require_same_size(fn, "actions", actions.size(), "logits' rows", static_cast<std::size_t>(batch));
+    require(weights.empty() || weights.size() == actions.size(), fn, "weights has ", weights.size(), " entries but the batch has ", batch);
+    bc_logits_result<T> out{T(0), row_matrix<T>(batch, logits.cols())};
+    double total = 0.0;
+    for (Eigen::Index i = 0; i < batch; ++i) {
+        const auto k = static_cast<std::size_t>(i);
+        const index_t a = actions[k];
+        require(a >= 0 && a < logits.cols(), fn, "actions[", i, "] must be in [0, ", logits.cols(), "), got ", a);
+        require(logits.row(i).allFinite(), fn, "logits row ", i, " must be finite");
+        const double w = weights.empty() ? 1.0 : static_cast<double>(weights[k]);
+        require(w >= 0.0 && std::isfinite(w), fn, "weights[", i, "] must be >= 0, got ", w);
+        const double top = static_cast<double>(logits.row(i).maxCoeff());
+        double sum = 0.0;
+        for (Eigen::Index j = 0; j < logits.cols(); ++j) sum += std::exp(static_cast<double>(logits(i, j)) - top);
+        const double lse = top + std::log(sum);
+        total += w * (lse - static_cast<double>(logits(i, a)));
+        for (Eigen::Index j = 0; j < logits.cols(); ++j)
+            out.d_logits(i, j) = static_cast<T>(w * (std::exp(static_cast<double>(logits(i, j)) - lse) - (j == a ? 1.0 : 0.0)) / static_cast<double>(batch));
+    }
+    out.value = static_cast<T>(total / static_cast<double>(batch));
+    return out;
+}
+
+/// A behaviour-cloning loss on continuous actions and its gradient.
+template <std::floating_point T>
+struct bc_mse_result {
+    T value{};
+    row_matrix<T> d_policy_action;  ///< [batch, action dims]
+};
+
+/// **Behaviour cloning, continuous** (the BC term of TD3+BC): `L = mean_{batch, dims} w_i
+/// (pi(s_i) - a_i)^2`, `dL/d pi = 2 w_i (pi - a) / (B d)`; empty `weights` is plain BC.
+template <std::floating_point T>
+bc_mse_result<T> mse_bc(const_matrix_ref<T> policy_action, const_matrix_ref<T> data_action, std::span<const T> weights = {}) {
+    constexpr auto fn = "prefrl::offline::mse_bc";
+    const Eigen::Index batch = policy_action.rows(), dims = policy_action.cols();
+    require_non_empty(fn, "policy_action", static_cast<std::size_t>(batch));
+    require(data_action.rows() == batch && data_action.cols() == dims, fn, "data_action is [", data_action.rows(), ", ", data_action.cols(),
+            "] but policy_action is [", batch, ", ", dims, "]");
+    require(weights.empty() || static_cast<Eigen::Index>(weights.size()) == batch, fn, "weights has ", weights.size(),
+            " entries but the batch has ", batch);
+    bc_mse_result<T> out{T(0), row_matrix<T>(batch, dims)};
+    double total = 0.0;
+    const double count = static_cast<double>(batch * dims);
+    for (Eigen::Index i = 0; i < batch; ++i) {
+        const double w = weights.empty() ? 1.0 : static_cast<double>(weights[static_cast<std::size_t>(i)]);
+        require(w >= 0.0 && std::isfinite(w), fn, "weights[", i, "] must be >= 0, got ", w);
+        for (Eigen::Index j = 0; j < dims; ++j) {
+            const double diff = static_cast<double>(policy_action(i, j)) - static_cast<double>(data_action(i, j));
+            require(std::isfinite(diff), fn, "policy_action(", i, ", ", j, ") and data_action must be finite");
+            total += w * diff * diff;
+            out.d_policy_action(i, j) = static_cast<T>(2.0 * w * diff / count);
+        }
+    }
+    out.value = static_cast<T>(total / count);
+    return out;
+}
+
+/// **Exponentiated-advantage weights** `min(exp(A / temperature), max_weight)`: IQL and XQL
+/// (Kostrikov et al. 2022; Garg et al. 2023) with temperature 1/beta = 1/3, AWAC (Nair et al.
+/// 2020) with lambda = 1, both clipped at 100; CRR's exponential weights (Wang et al. 2020)
+/// with beta = 1, clipped at 20.
+template <std::floating_point T>
+vector<T> exponential_advantage_weights(std::span<const T> advantages, double temperature, double max_weight = 100.0) {
+    constexpr auto fn = "prefrl::offline::exponential_advantage_weights";
+    require_positive(fn, "temperature", temperature);
+    require_positive(fn, "max_weight", max_weight);
+    vector<T> w(static_cast<Eigen::Index>(advantages.size()));
+    for (std::size_t i = 0; i < advantages.size(); ++i) {
+        require(!std::isnan(advantages[i]), fn, "advantages[", i, "] is NaN");
+        w[static_cast<Eigen::Index>(i)] = static_cast<T>(std::min(std::exp(static_cast<double>(advantages[i]) / temperature), max_weight));
+    }
+    return w;
+}
+
+/// **CRR's binary weights** `1[A > 0]` (Wang et al. 2020, "Critic Regularized Regression").
+template <std::floating_point T>
+vector<T> binary_advantage_weights(std::span<const T> advantages) {
+    vector<T> w(static_cast<Eigen::Index>(advantages.size()));
+    for (std::size_t i = 0; i < advantages.size(); ++i) {
+        require(!std::isnan(advantages[i]), "prefrl::offline::binary_advantage_weights", "advantages[", i, "] is NaN");
+        w[static_cast<Eigen::Index>(i)] = advantages[i] > T(0) ? T(1) : T(0);
+    }
+    return w;
+}
+
+/// **d3rlpy's AWAC weights** `B softmax(A / lambda)` over the batch (they average to 1).
+template <std::floating_point T>
+vector<T> softmax_advantage_weights(std::span<const T> advantages, double lambda_ = 1.0) {
+    constexpr auto fn = "prefrl::offline::softmax_advantage_weights";
+    require_positive(fn, "lambda_", lambda_);
+    require_non_empty(fn, "advantages", advantages.size());
+    double top = -std::numeric_limits<double>::infinity();
+    for (std::size_t i = 0; i < advantages.size(); ++i) {
+        require(std::isfinite(advantages[i]), fn, "advantages[", i, "] must be finite, got ", advantages[i]);
+        top = std::max(top, static_cast<double>(advantages[i]) / lambda_);
+    }
+    double total = 0.0;
+    vector<T> w(static_cast<Eigen::Index>(advantages.size()));
+    for (std::size_t i = 0; i < advantages.size(); ++i) total += std::exp(static_cast<double>(advantages[i]) / lambda_ - top);
+    for (std::size_t i = 0; i < advantages.size(); ++i)
+        w[static_cast<Eigen::Index>(i)] = static_cast<T>(static_cast<double>(advantages.size()) * std::exp(static_cast<double>(advantages[i]) / lambda_ - top) / total);
+    return w;
+}
+
+/// **ODICE's actor weights** `min(max(delta_f, 0), max_weight)` of the forward residuals
+/// (Mao et al. 2024), clipped at 100.
+template <std::floating_point T>
+vector<T> odice_weights(std::span<const T> delta_forward, double max_weight = 100.0) {
+    require_positive("prefrl::offline::odice_weights", "max_weight", max_weight);
+    vector<T> w(static_cast<Eigen::Index>(delta_forward.size()));
+    for (std::size_t i = 0; i < delta_forward.size(); ++i) {
+        require(!std::isnan(delta_forward[i]), "prefrl::offline::odice_weights", "delta_forward[", i, "] is NaN");
+        w[static_cast<Eigen::Index>(i)] = static_cast<T>(std::clamp(static_cast<double>(delta_forward[i]), 0.0, max_weight));
+    }
+    return w;
+}
+
+}  // namespace prefrl::offline
+
+#endif  // PREFRL_OFFLINE_BEHAVIOR_CLONING_HPP
