@@ -14,6 +14,7 @@
 #include "prefrl/offline/fdvl.hpp"
 #include "prefrl/offline/gumbel.hpp"
 #include "prefrl/offline/odice.hpp"
+#include "prefrl/offline/tabular_algorithms.hpp"
 #include "prefrl/offline/td3_bc.hpp"
 #include "prefrl/offline/trajectory_weighting.hpp"
 #include "prefrl/offline/value_regression.hpp"

@@ -1,0 +1,196 @@
+#ifndef PREFRL_OFFLINE_TABULAR_ALGORITHMS_HPP
+#define PREFRL_OFFLINE_TABULAR_ALGORITHMS_HPP
+
+/// \file
+/// Offline RL algorithms with tabular function classes, for datasets of a finite MDP: behaviour
+/// cloning (plain or weighted), CQL-Q-learning and IQL. Small, exact versions of the deep
+/// algorithms, to test claims about them on problems whose optimum is known.
+
+#include <algorithm>
+#include <cmath>
+#include <concepts>
+#include <limits>
+#include <span>
+#include <vector>
+
+#include "prefrl/core/error.hpp"
+#include "prefrl/core/types.hpp"
+
+#include <Eigen/Cholesky>
+#include "prefrl/offline/dataset.hpp"
+
+namespace prefrl::detail {
+
+/// Reads a tabular dataset's state and action indices (observations and actions are one column
+/// each holding the index).
+template <std::floating_point T>
+void tabular_indices(std::string_view fn, const offline::transition_dataset<T>& data, index_t states, index_t actions,
+                     std::vector<index_t>& s, std::vector<index_t>& a, std::vector<index_t>& next) {
+    data.validate(fn);
+    require(data.observations.cols() == 1 && data.actions.cols() == 1, fn,
+            "a tabular dataset has one observation column (the state) and one action column (the action)");
+    const auto n = static_cast<std::size_t>(data.size());
+    s.resize(n);
+    a.resize(n);
+    next.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto row = static_cast<Eigen::Index>(i);
+        s[i] = static_cast<index_t>(data.observations(row, 0));
+        a[i] = static_cast<index_t>(data.actions(row, 0));
+        next[i] = static_cast<index_t>(data.next_observations(row, 0));
+        require(s[i] >= 0 && s[i] < states && next[i] >= 0 && next[i] < states, fn, "row ", i, " has a state outside [0, ", states, ")");
+        require(a[i] >= 0 && a[i] < actions, fn, "row ", i, " has an action outside [0, ", actions, ")");
+    }
+}
+
+}  // namespace prefrl::detail
+
+namespace prefrl::offline {
+
+/// **Tabular behaviour cloning** (Pomerleau 1991): `pi(a | s)` proportional to the (weighted)
+/// count of a at s in the data, uniform where s never appears. With `weights` from
+/// `return_weighted_sampling` / `advantage_weighted_sampling` it is BC on the reweighted data
+/// (Hong et al. 2023); with exponentiated advantages it is AWR / IQL's policy extraction.
+template <std::floating_point T>
+row_matrix<T> tabular_bc(const transition_dataset<T>& data, index_t states, index_t actions, std::span<const T> weights = {}) {
+    constexpr auto fn = "prefrl::offline::tabular_bc";
+    std::vector<index_t> s, a, next;
+    detail::tabular_indices(fn, data, states, actions, s, a, next);
+    require(weights.empty() || weights.size() == s.size(), fn, "weights has ", weights.size(), " entries but the dataset ", s.size());
+    row_matrix<T> counts = row_matrix<T>::Zero(states, actions);
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const T w = weights.empty() ? T(1) : weights[i];
+        require(w >= T(0) && std::isfinite(w), fn, "weights[", i, "] must be >= 0, got ", w);
+        counts(s[i], a[i]) += w;
+    }
+    for (index_t state = 0; state < states; ++state) {
+        const T total = counts.row(state).sum();
+        if (total > T(0)) {
+            counts.row(state) /= total;
+        } else {
+            counts.row(state).setConstant(T(1) / static_cast<T>(actions));
+        }
+    }
+    return counts;
+}
+
+/// Settings of the tabular offline value learners.
+struct tabular_offline_options {
+    double gamma = 0.95;
+    int iterations = 300;        ///< outer (fitted) iterations
+    double alpha = 1.0;          ///< CQL's penalty weight
+    double tau = 0.7;            ///< IQL's expectile
+    double temperature = 1.0 / 3.0;  ///< IQL's policy extraction: weights min(exp(A / temperature), 100)
+};
+
+/// **CQL-Q-learning, tabular** (Kumar et al. 2020, CQL(H)): fitted Q iteration on the data,
+/// each step minimizing over the table
+/// `sum_i (1/2)(Q(s_i, a_i) - y_i)^2 + alpha sum_i (logsumexp Q(s_i, .) - Q(s_i, a_i))`,
+/// `y_i = r_i + gamma (1 - terminal_i) max_a Q_k(s'_i, a)` (Newton steps on each state's row, whose
+/// problem is separable). Returns Q; its greedy policy is the algorithm's. Actions the data never
+/// takes at s are pushed down, so the greedy policy stays on the data's support.
+template <std::floating_point T>
+row_matrix<T> tabular_cql(const transition_dataset<T>& data, index_t states, index_t actions, const tabular_offline_options& options = {}) {
+    constexpr auto fn = "prefrl::offline::tabular_cql";
+    require_non_negative(fn, "alpha", options.alpha);
+    require(options.gamma >= 0.0 && options.gamma < 1.0, fn, "gamma must be in [0, 1), got ", options.gamma);
+    std::vector<index_t> s, a, next;
+    detail::tabular_indices(fn, data, states, actions, s, a, next);
+    row_matrix<double> q = row_matrix<double>::Zero(states, actions);
+    row_matrix<double> count = row_matrix<double>::Zero(states, actions), target_sum(states, actions);
+    for (int k = 0; k < options.iterations; ++k) {
+        target_sum.setZero();
+        count.setZero();
+        for (std::size_t i = 0; i < s.size(); ++i) {
+            const double bootstrap = data.terminals[i] ? 0.0 : options.gamma * q.row(next[i]).maxCoeff();
+            target_sum(s[i], a[i]) += static_cast<double>(data.rewards[static_cast<Eigen::Index>(i)]) + bootstrap;
+            count(s[i], a[i]) += 1.0;
+        }
+        // per state: minimize sum_a [ (n_a/2) Q_a^2 - (S_a + alpha n_a) Q_a ] + alpha N logsumexp(Q); Newton on the row
+        for (index_t state = 0; state < states; ++state) {
+            const double visits = count.row(state).sum();
+            if (visits == 0.0) continue;
+            Eigen::VectorXd row = q.row(state).transpose();
+            for (int newton = 0; newton < 20; ++newton) {
+                const double top = row.maxCoeff();
+                const Eigen::VectorXd p = (row.array() - top).exp() / (row.array() - top).exp().sum();
+                const Eigen::VectorXd n = count.row(state).transpose();
+                const Eigen::VectorXd grad = n.cwiseProduct(row) - target_sum.row(state).transpose() - options.alpha * n + options.alpha * visits * p;
+                Eigen::MatrixXd hessian = Eigen::MatrixXd(n.asDiagonal()) + options.alpha * visits * (Eigen::MatrixXd(p.asDiagonal()) - p * p.transpose());
+                hessian.diagonal().array() += 1e-9;
+                row -= hessian.ldlt().solve(grad);
+            }
+            q.row(state) = row.transpose();
+        }
+    }
+    return q.cast<T>();
+}
+
+/// What `tabular_iql` returns.
+template <std::floating_point T>
+struct tabular_iql_result {
+    row_matrix<T> q;       ///< Q(s, a) (meaningful where the data has (s, a))
+    vector<T> v;           ///< the expectile value V(s)
+    row_matrix<T> policy;  ///< advantage-weighted BC: pi(a|s) ∝ sum over data at (s, a) of min(exp((Q - V) / temperature), 100)
+};
+
+/// **IQL, tabular** (Kostrikov et al. 2022): V(s) is the tau-expectile of Q(s, a) over the
+/// data's actions at s, `Q(s, a) = mean over the data's (s, a) of r + gamma (1 - terminal) V(s')`,
+/// iterated; never a max over actions the data lacks. The policy is extracted by
+/// advantage-weighted BC. Optional per-transition `weights` (trajectory weighting) weight every
+/// average, as training on batches drawn with those probabilities does.
+template <std::floating_point T>
+tabular_iql_result<T> tabular_iql(const transition_dataset<T>& data, index_t states, index_t actions, const tabular_offline_options& options = {},
+                                  std::span<const T> weights = {}) {
+    constexpr auto fn = "prefrl::offline::tabular_iql";
+    require_in_open(fn, "tau", options.tau, 0.0, 1.0);
+    require_positive(fn, "temperature", options.temperature);
+    require(options.gamma >= 0.0 && options.gamma < 1.0, fn, "gamma must be in [0, 1), got ", options.gamma);
+    std::vector<index_t> s, a, next;
+    detail::tabular_indices(fn, data, states, actions, s, a, next);
+    require(weights.empty() || weights.size() == s.size(), fn, "weights has ", weights.size(), " entries but the dataset ", s.size());
+    const auto weight = [&](std::size_t i) { return weights.empty() ? 1.0 : static_cast<double>(weights[i]); };
+    row_matrix<double> q = row_matrix<double>::Zero(states, actions), count = row_matrix<double>::Zero(states, actions);
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        require(weight(i) >= 0.0 && std::isfinite(weight(i)), fn, "weights[", i, "] must be >= 0, got ", weight(i));
+        count(s[i], a[i]) += weight(i);
+    }
+    Eigen::VectorXd v = Eigen::VectorXd::Zero(states);
+    for (int k = 0; k < options.iterations; ++k) {
+        // expectile of Q(s, .) under the data's action counts: solve sum n_a |tau - 1[q_a < v]| (q_a - v) = 0
+        for (index_t state = 0; state < states; ++state) {
+            if (count.row(state).sum() == 0.0) continue;
+            double low = std::numeric_limits<double>::infinity(), high = -low;
+            for (index_t act = 0; act < actions; ++act)
+                if (count(state, act) > 0.0) {
+                    low = std::min(low, q(state, act));
+                    high = std::max(high, q(state, act));
+                }
+            for (int bisect = 0; bisect < 60; ++bisect) {
+                const double mid = 0.5 * (low + high);
+                double slope = 0.0;
+                for (index_t act = 0; act < actions; ++act)
+                    if (count(state, act) > 0.0) {
+                        const double x = q(state, act) - mid;
+                        slope += count(state, act) * (x < 0.0 ? 1.0 - options.tau : options.tau) * x;
+                    }
+                (slope > 0.0 ? low : high) = mid;
+            }
+            v[state] = 0.5 * (low + high);
+        }
+        row_matrix<double> sum = row_matrix<double>::Zero(states, actions);
+        for (std::size_t i = 0; i < s.size(); ++i)
+            sum(s[i], a[i]) += weight(i) * (static_cast<double>(data.rewards[static_cast<Eigen::Index>(i)]) + (data.terminals[i] ? 0.0 : options.gamma * v[next[i]]));
+        for (index_t state = 0; state < states; ++state)
+            for (index_t act = 0; act < actions; ++act)
+                if (count(state, act) > 0.0) q(state, act) = sum(state, act) / count(state, act);
+    }
+    std::vector<T> extraction(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i)
+        extraction[i] = static_cast<T>(weight(i) * std::min(std::exp((q(s[i], a[i]) - v[s[i]]) / options.temperature), 100.0));
+    return {q.cast<T>(), v.cast<T>(), tabular_bc<T>(data, states, actions, extraction)};
+}
+
+}  // namespace prefrl::offline
+
+#endif  // PREFRL_OFFLINE_TABULAR_ALGORITHMS_HPP
