@@ -31,12 +31,7 @@ struct average_reward_solution {
 /// `g 1 + (I - P_pi) h = r_pi`, `h(0) = 0`. `mdp.gamma` is not used.
 template <std::floating_point T>
 average_reward_solution<T> policy_gain(const tabular_mdp<T>& mdp, const_matrix_ref<T> pi) {
-    constexpr auto fn = "prefrl::mdp::policy_gain";
-    mdp.validate(fn);
-    detail::check_policy_matrix(fn, mdp, pi);
-    row_matrix<T> p_pi;
-    vector<T> r_pi;
-    detail::policy_model(mdp, pi, p_pi, r_pi, false);
+    const auto [p_pi, r_pi] = detail::checked_policy_chain("prefrl::mdp::policy_gain", mdp, pi, false);
     const index_t n = mdp.states();
     // unknowns (g, h_1 .. h_{S-1}); h_0 = 0
     row_matrix<T> system = row_matrix<T>::Zero(n, n);

@@ -57,26 +57,35 @@ void check_policy_matrix(std::string_view fn, const mdp::tabular_mdp<T>& mdp, co
     }
 }
 
-/// P_pi with the columns of terminal states zeroed (bootstrap weight 0) and r_pi, zero rows at
-/// terminal states.
+/// A policy's Markov chain: P_pi[s, s'] and r_pi[s] (zero rows at terminal states).
 template <std::floating_point T>
-void policy_model(const mdp::tabular_mdp<T>& mdp, const_matrix_ref<T> pi, row_matrix<T>& p_pi, vector<T>& r_pi,
-                  bool zero_terminal_columns) {
+struct policy_chain {
+    row_matrix<T> p_pi;
+    vector<T> r_pi;
+};
+
+/// Validates the MDP and pi (naming `fn`), then builds P_pi and r_pi; with
+/// `zero_terminal_columns` the columns of terminal states are zeroed (bootstrap weight 0).
+template <std::floating_point T>
+policy_chain<T> checked_policy_chain(std::string_view fn, const mdp::tabular_mdp<T>& mdp, const_matrix_ref<T> pi,
+                                     bool zero_terminal_columns) {
+    mdp.validate(fn);
+    check_policy_matrix(fn, mdp, pi);
     const index_t states = mdp.states(), actions = mdp.actions();
     const auto p = mdp.transition_matrix();
-    p_pi = row_matrix<T>::Zero(states, states);
-    r_pi = vector<T>::Zero(states);
+    policy_chain<T> out{row_matrix<T>::Zero(states, states), vector<T>::Zero(states)};
     for (index_t s = 0; s < states; ++s) {
         if (mdp.is_terminal(s)) continue;
         for (index_t a = 0; a < actions; ++a) {
             if (pi(s, a) == T(0)) continue;
-            p_pi.row(s) += pi(s, a) * p.row(s * actions + a);
-            r_pi[s] += pi(s, a) * mdp.rewards(s, a);
+            out.p_pi.row(s) += pi(s, a) * p.row(s * actions + a);
+            out.r_pi[s] += pi(s, a) * mdp.rewards(s, a);
         }
     }
     if (zero_terminal_columns)
         for (index_t s = 0; s < states; ++s)
-            if (mdp.is_terminal(s)) p_pi.col(s).setZero();
+            if (mdp.is_terminal(s)) out.p_pi.col(s).setZero();
+    return out;
 }
 
 }  // namespace prefrl::detail
@@ -87,14 +96,9 @@ namespace prefrl::mdp {
 /// P~_pi with the terminal states' columns zeroed.
 template <std::floating_point T>
 vector<T> evaluate_policy(const tabular_mdp<T>& mdp, const_matrix_ref<T> pi) {
-    constexpr auto fn = "prefrl::mdp::evaluate_policy";
-    mdp.validate(fn);
-    detail::check_policy_matrix(fn, mdp, pi);
-    row_matrix<T> p_pi;
-    vector<T> r_pi;
-    detail::policy_model(mdp, pi, p_pi, r_pi, true);
-    const row_matrix<T> system = row_matrix<T>::Identity(mdp.states(), mdp.states()) - mdp.gamma * p_pi;
-    return system.partialPivLu().solve(r_pi);
+    const auto chain = detail::checked_policy_chain("prefrl::mdp::evaluate_policy", mdp, pi, true);
+    const row_matrix<T> system = row_matrix<T>::Identity(mdp.states(), mdp.states()) - mdp.gamma * chain.p_pi;
+    return system.partialPivLu().solve(chain.r_pi);
 }
 
 /// **Policy evaluation, iterative**: `v <- r_pi + gamma P~_pi v` from 0 until the largest change
@@ -104,15 +108,11 @@ template <std::floating_point T>
 vector<T> evaluate_policy_iterative(const tabular_mdp<T>& mdp, const_matrix_ref<T> pi, double tolerance = 1e-12,
                                     int max_sweeps = 1000000) {
     constexpr auto fn = "prefrl::mdp::evaluate_policy_iterative";
-    mdp.validate(fn);
-    detail::check_policy_matrix(fn, mdp, pi);
     require_positive(fn, "tolerance", tolerance);
-    row_matrix<T> p_pi;
-    vector<T> r_pi;
-    detail::policy_model(mdp, pi, p_pi, r_pi, true);
+    const auto chain = detail::checked_policy_chain(fn, mdp, pi, true);
     vector<T> v = vector<T>::Zero(mdp.states());
     for (int sweep = 0; sweep < max_sweeps; ++sweep) {
-        vector<T> next = r_pi + mdp.gamma * (p_pi * v);
+        vector<T> next = chain.r_pi + mdp.gamma * (chain.p_pi * v);
         const double change = static_cast<double>((next - v).cwiseAbs().maxCoeff());
         v.swap(next);
         if (change <= tolerance) break;

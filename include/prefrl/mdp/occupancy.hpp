@@ -32,12 +32,7 @@ struct occupancy_measure {
 /// `mu0^T V^pi = sum_{s,a} d(s, a) R[s, a] / (1 - gamma)`.
 template <std::floating_point T>
 occupancy_measure<T> occupancy(const tabular_mdp<T>& mdp, const_matrix_ref<T> pi, bool normalized = true) {
-    constexpr auto fn = "prefrl::mdp::occupancy";
-    mdp.validate(fn);
-    detail::check_policy_matrix(fn, mdp, pi);
-    row_matrix<T> p_pi;
-    vector<T> r_pi;
-    detail::policy_model(mdp, pi, p_pi, r_pi, false);
+    row_matrix<T> p_pi = detail::checked_policy_chain("prefrl::mdp::occupancy", mdp, pi, false).p_pi;
     // terminal rows are empty in p_pi; as absorbing states they keep their mass
     for (index_t s = 0; s < mdp.states(); ++s)
         if (mdp.is_terminal(s)) p_pi(s, s) = T(1);

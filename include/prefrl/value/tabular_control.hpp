@@ -14,6 +14,7 @@
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/random.hpp"
 #include "prefrl/core/types.hpp"
+#include "prefrl/policy/action_value_policies.hpp"
 #include "prefrl/value/tabular.hpp"
 #include "prefrl/value/td_errors.hpp"
 
@@ -42,7 +43,9 @@ struct td_control_result {
 
 namespace prefrl::detail {
 
-/// Epsilon-greedy on a row of action values; ties broken uniformly at random.
+/// A draw from `policy::epsilon_greedy`'s distribution on a row of action values (uniform with
+/// probability epsilon, else a uniformly chosen maximizer), without building the probability
+/// vector: the learners call it every step.
 template <std::floating_point T, RandomGenerator G>
 index_t epsilon_greedy_action(std::span<const T> q, double epsilon, G& rng) {
     const auto actions = static_cast<index_t>(q.size());
@@ -80,7 +83,8 @@ td_control_result<T> learn_tabular_control(E& environment, td_control method, T 
     tabular_q<T> qa(states, actions), qb(states, actions);
     td_control_result<T> out{tabular_q<T>(states, actions), {}};
     const T alpha = static_cast<T>(options.alpha);
-    std::vector<T> probs(static_cast<std::size_t>(actions)), sum(static_cast<std::size_t>(actions));
+    const policy::epsilon_greedy<T> greedy{.epsilon = static_cast<T>(options.epsilon), .actions = actions};
+    std::vector<T> sum(static_cast<std::size_t>(actions));
     auto behaviour = [&](index_t s) {
         if (method != td_control::double_q_learning) return detail::epsilon_greedy_action<T>(qa.row(s), options.epsilon, rng);
         for (index_t a = 0; a < actions; ++a) sum[static_cast<std::size_t>(a)] = qa.value(s, a) + qb.value(s, a);
@@ -105,15 +109,9 @@ td_control_result<T> learn_tabular_control(E& environment, td_control method, T 
                     qa.update(s, a, qa.value(s, a) + sarsa<T>(qa.row(s), a, step.reward, discount, qa.row(next), next_action), alpha);
                     break;
                 case td_control::expected_sarsa: {
-                    const auto row = qa.row(next);
-                    T best = row[0];
-                    for (const T x : row) best = std::max(best, x);
-                    index_t ties = 0;
-                    for (const T x : row) ties += x == best ? 1 : 0;
-                    for (index_t b = 0; b < actions; ++b)
-                        probs[static_cast<std::size_t>(b)] = static_cast<T>(options.epsilon / static_cast<double>(actions) +
-                                                                             (row[static_cast<std::size_t>(b)] == best ? (1.0 - options.epsilon) / static_cast<double>(ties) : 0.0));
-                    qa.update(s, a, qa.value(s, a) + expected_sarsa<T>(qa.row(s), a, step.reward, discount, row, probs), alpha);
+                    // the behaviour's own probabilities at s' (exact ties share the greedy mass)
+                    const vector<T> probs = greedy.probabilities(as_eigen(qa.row(next)));
+                    qa.update(s, a, qa.value(s, a) + expected_sarsa<T>(qa.row(s), a, step.reward, discount, qa.row(next), as_span(probs)), alpha);
                     break;
                 }
                 case td_control::double_q_learning: {
