@@ -6,6 +6,7 @@
 /// walking, the random walk, the n-chain, the two-state average-reward MDP, and rollouts.
 /// See docs/rl.md.
 
+#include "prefrl/env/bandits.hpp"
 #include "prefrl/env/chains.hpp"
 #include "prefrl/env/gridworld.hpp"
 #include "prefrl/env/rollout.hpp"

@@ -4,12 +4,14 @@
 /// \file
 /// Umbrella header: includes every area's facade.
 
+#include "prefrl/bandit.hpp"
 #include "prefrl/core.hpp"
 #include "prefrl/env.hpp"
 #include "prefrl/icl.hpp"
 #include "prefrl/interop.hpp"
 #include "prefrl/kernel.hpp"
 #include "prefrl/mdp.hpp"
+#include "prefrl/ope.hpp"
 #include "prefrl/offline.hpp"
 #include "prefrl/optim.hpp"
 #include "prefrl/policy.hpp"

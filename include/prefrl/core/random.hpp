@@ -107,6 +107,44 @@ T normal(T mean, T stddev, G& rng) {
     return mean + stddev * normal<T>(rng);
 }
 
+/// Gamma(shape, 1) by Marsaglia & Tsang (2000), "A Simple Method for Generating Gamma
+/// Variables"; shape < 1 uses Gamma(shape + 1) * U^(1/shape). shape must be > 0 and finite.
+template <std::floating_point T, RandomGenerator G>
+T gamma_variate(T shape, G& rng) {
+    constexpr auto fn = "prefrl::gamma_variate";
+    if (!(shape > T(0)) || !std::isfinite(shape)) fail(fn, "shape must be finite and > 0, got ", shape);
+    double boost = 1.0;
+    double a = static_cast<double>(shape);
+    if (a < 1.0) {
+        boost = std::pow(uniform_open01<double>(rng), 1.0 / a);
+        a += 1.0;
+    }
+    const double d = a - 1.0 / 3.0;
+    const double c = 1.0 / std::sqrt(9.0 * d);
+    for (;;) {
+        double z = 0.0, v = 0.0;
+        do {
+            z = normal<double>(rng);
+            v = 1.0 + c * z;
+        } while (v <= 0.0);
+        v = v * v * v;
+        const double u = uniform_open01<double>(rng);
+        if (u < 1.0 - 0.0331 * z * z * z * z || std::log(u) < 0.5 * z * z + d * (1.0 - v + std::log(v)))
+            return static_cast<T>(boost * d * v);
+    }
+}
+
+/// Beta(alpha, beta) as X / (X + Y) with X ~ Gamma(alpha), Y ~ Gamma(beta); both > 0.
+template <std::floating_point T, RandomGenerator G>
+T beta_variate(T alpha, T beta, G& rng) {
+    constexpr auto fn = "prefrl::beta_variate";
+    if (!(alpha > T(0)) || !std::isfinite(alpha)) fail(fn, "alpha must be finite and > 0, got ", alpha);
+    if (!(beta > T(0)) || !std::isfinite(beta)) fail(fn, "beta must be finite and > 0, got ", beta);
+    const double x = gamma_variate<double>(static_cast<double>(alpha), rng);
+    const double y = gamma_variate<double>(static_cast<double>(beta), rng);
+    return static_cast<T>(x / (x + y));
+}
+
 /// Standard Gumbel(0, 1): -log(-log(u)), u uniform in (0, 1). `argmax_a (logits_a + g_a)`
 /// with independent Gumbel g_a samples from softmax(logits) (the Gumbel-max trick).
 template <std::floating_point T, RandomGenerator G>

@@ -1,0 +1,67 @@
+#ifndef PREFRL_BANDIT_UCB1_HPP
+#define PREFRL_BANDIT_UCB1_HPP
+
+/// \file
+/// UCB1: the mean plus a confidence width.
+
+#include <cmath>
+#include <concepts>
+#include <limits>
+#include <vector>
+
+#include "prefrl/bandit/arm_statistics.hpp"
+#include "prefrl/core/bandit.hpp"
+#include "prefrl/core/error.hpp"
+#include "prefrl/core/random.hpp"
+
+namespace prefrl::bandit {
+
+/// Options of `ucb1`.
+struct ucb1_options {
+    double alpha = 1.0;  ///< width multiplier, >= 0; 1 is Auer et al.'s UCB1 (and MABWiser's default)
+};
+
+/// **UCB1** (Auer, Cesa-Bianchi & Fischer 2002, "Finite-time Analysis of the Multiarmed Bandit
+/// Problem"): play `argmax_a mu_a + alpha sqrt(2 ln n / n_a)`, n the pulls so far; untried arms
+/// first. Deterministic up to ties, so the propensity is `1 / |argmax set|`. For rewards in
+/// [0, 1], `E R_T <= 8 sum_{a: gap > 0} ln T / gap_a + (1 + pi^2/3) sum_a gap_a`. A `Bandit`.
+template <std::floating_point T>
+class ucb1 {
+public:
+    using scalar_type = T;
+    explicit ucb1(index_t arms, ucb1_options options = {})
+        : stats_(arms, "prefrl::bandit::ucb1"), options_(options), scores_(static_cast<std::size_t>(arms)) {
+        require_non_negative("prefrl::bandit::ucb1", "alpha", options.alpha);
+    }
+    [[nodiscard]] index_t num_arms() const { return stats_.num_arms(); }
+    [[nodiscard]] const arm_statistics& statistics() const { return stats_; }
+
+    /// The index of arm a (+inf if untried).
+    [[nodiscard]] double index(index_t a) const {
+        const auto n_a = stats_.count(a);
+        if (n_a == 0) return std::numeric_limits<double>::infinity();
+        const double n = static_cast<double>(stats_.total());
+        return stats_.mean(a) + options_.alpha * std::sqrt(2.0 * std::log(n) / static_cast<double>(n_a));
+    }
+
+    template <RandomGenerator G>
+    decision<T> select(G& rng) {
+        for (index_t a = 0; a < num_arms(); ++a) scores_[static_cast<std::size_t>(a)] = index(a);
+        return prefrl::detail::choose_best<T>(scores_, best_, rng);
+    }
+
+    void update(index_t arm, T reward) {
+        stats_.check("prefrl::bandit::ucb1::update", arm, reward);
+        stats_.add(arm, static_cast<double>(reward));
+    }
+
+private:
+    arm_statistics stats_;
+    ucb1_options options_;
+    std::vector<double> scores_;
+    std::vector<index_t> best_;
+};
+
+}  // namespace prefrl::bandit
+
+#endif  // PREFRL_BANDIT_UCB1_HPP

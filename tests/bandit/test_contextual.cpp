@@ -1,0 +1,153 @@
+// Contextual bandits: inverse-gap weighting's exact values, the ridge oracle's
+// Sherman-Morrison inverse, LinUCB's regret on the spec's linear instance, propensity laws.
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <vector>
+
+#include <Eigen/LU>
+
+#include <prefrl/bandit.hpp>
+
+#include "bandit/bandit_laws.hpp"
+
+using prefrl::index_t;
+namespace bandit = prefrl::bandit;
+namespace env = prefrl::env;
+
+namespace {
+template <class T>
+std::span<const T> span_of(const prefrl::vector<T>& v) {
+    return {v.data(), static_cast<std::size_t>(v.size())};
+}
+
+template <class Make>
+std::pair<double, double> contextual_regret(Make make, int seeds) {
+    double r4 = 0.0, r8 = 0.0;
+    for (int s = 0; s < seeds; ++s) {
+        prefrl::generator rng(500 + static_cast<std::uint64_t>(s));
+        const env::linear_contextual_arms<double> arms(10, 10, 0.1, rng);
+        auto b = make();
+        const auto run = bandit::simulate_contextual(b, arms, 8000, rng);
+        r4 += run.cumulative_regret[3999];
+        r8 += run.cumulative_regret[7999];
+    }
+    return {r4 / seeds, r8 / seeds};
+}
+}  // namespace
+
+TEMPLATE_TEST_CASE("Inverse-gap weighting: the spec's exact distribution and its facts", "[bandit][square_cb]", float, double) {
+    using T = TestType;
+    const std::vector<T> yhat{T(0.5), T(0.3), T(0.1)};
+    const auto p = bandit::inverse_gap_weighting<T>(yhat, 10.0);
+    CHECK(p[0] == Approx(0.657142857).margin(1e-6));
+    CHECK(p[1] == Approx(1.0 / 5).margin(1e-6));
+    CHECK(p[2] == Approx(1.0 / 7).margin(1e-6));
+    const auto uniform = bandit::inverse_gap_weighting<T>(yhat, 0.0);
+    for (index_t a = 0; a < 3; ++a) CHECK(uniform[a] == Approx(1.0 / 3));
+    const std::vector<T> tied{T(0.2), T(0.2)};
+    const auto t = bandit::inverse_gap_weighting<T>(tied, 100.0);  // first index wins ties, as VW
+    CHECK(t[0] == Approx(0.5));
+    CHECK(t[1] == Approx(0.5));
+}
+
+TEMPLATE_TEST_CASE("Ridge oracle: the Sherman-Morrison inverse tracks inv(A), stays symmetric, theta = A^-1 b", "[bandit][ridge]", float, double) {
+    using T = TestType;
+    constexpr index_t d = 16;
+    bandit::ridge_oracle<T> oracle(2, d, {.lambda = 1.0, .refactor_every = 100000});
+    prefrl::generator rng(4);
+    prefrl::row_matrix<double> a = prefrl::row_matrix<double>::Identity(d, d);
+    Eigen::VectorXd b = Eigen::VectorXd::Zero(d);
+    for (int k = 0; k < 5000; ++k) {
+        const prefrl::vector<T> x = env::random_unit_vector<T>(d, rng);
+        const T r = static_cast<T>(prefrl::normal<double>(rng));
+        oracle.fit(span_of(x), 1, r);
+        a += x.template cast<double>() * x.template cast<double>().transpose();
+        b += static_cast<double>(r) * x.template cast<double>();
+    }
+    const prefrl::row_matrix<double> inv = a.inverse();
+    const prefrl::row_matrix<double> sm = oracle.gram_inverse(1).template cast<double>();
+    const double tolerance = std::is_same_v<T, double> ? 1e-11 : 2e-4;
+    CHECK((sm - inv).norm() / inv.norm() < tolerance);
+    CHECK((sm - sm.transpose()).norm() == 0.0);
+    CHECK((oracle.theta(1).template cast<double>() - inv * b).norm() / (inv * b).norm() < 10 * tolerance);
+    CHECK(oracle.theta(0).norm() == 0);
+    // refactoring gives the same inverse
+    bandit::ridge_oracle<T> refactored(1, d, {.refactor_every = 7});
+    bandit::ridge_oracle<T> plain(1, d);
+    prefrl::generator rng2(8);
+    for (int k = 0; k < 50; ++k) {
+        const prefrl::vector<T> x = env::random_unit_vector<T>(d, rng2);
+        refactored.fit(span_of(x), 0, T(1));
+        plain.fit(span_of(x), 0, T(1));
+    }
+    CHECK((refactored.gram_inverse(0) - plain.gram_inverse(0)).norm() < (std::is_same_v<T, double> ? 1e-12 : 1e-4));
+    // predict_with_variance: x^T A^-1 x
+    const prefrl::vector<T> x = env::random_unit_vector<T>(d, rng);
+    prefrl::vector<T> means, widths;
+    oracle.predict_with_variance(span_of(x), means, widths);
+    CHECK(static_cast<double>(widths[1]) == Approx(x.template cast<double>().dot(inv * x.template cast<double>())).epsilon(1e-4));
+    CHECK(widths[0] == Approx(1.0));
+}
+
+TEST_CASE("LinUCB on the spec's linear instance (d = K = 10): sublinear, and half of epsilon-greedy's regret", "[bandit][lin_ucb][learning]") {
+    const auto [u4, u8] = contextual_regret([] { return bandit::lin_ucb<double>(10, 10); }, 4);
+    const auto [e4, e8] = contextual_regret(
+        [] { return bandit::oracle_epsilon_greedy(bandit::ridge_oracle<double>(10, 10), {.epsilon = 0.05}); }, 4);
+    const auto [t4, t8] = contextual_regret([] { return bandit::lin_ts<double>(10, 10, {.v = 0.1, .propensity = false}); }, 4);
+    const auto [s4, s8] = contextual_regret([] { return bandit::square_cb(bandit::ridge_oracle<double>(10, 10)); }, 4);
+    INFO("LinUCB " << u4 << " / " << u8 << "  eps-greedy " << e4 << " / " << e8 << "  LinTS(0.1) " << t4 << " / " << t8
+                   << "  SquareCB " << s4 << " / " << s8);
+    // spec (10 seeds): LinUCB 48 / 52, LinTS(0.1) 86 / 98, SquareCB 162 / 209, eps 198 / 295
+    CHECK(u8 / u4 < 1.3);
+    CHECK(u8 < 0.5 * e8);
+    CHECK(t8 < e8);
+    CHECK(s8 < 2 * e8);
+}
+
+TEST_CASE("Contextual bandits: reported propensities match the frequencies", "[bandit][contextual]") {
+    prefrl::generator rng(31);
+    const env::linear_contextual_arms<double> arms(4, 5, 0.1, rng);
+    bandit::lin_ts<double> ts(4, 5, {.v = 1.0});
+    bandit::square_cb<bandit::ridge_oracle<double>> sq(bandit::ridge_oracle<double>(4, 5));
+    bandit::oracle_epsilon_greedy<bandit::online_linear_oracle<double>> eg(bandit::online_linear_oracle<double>(4, 5));
+    for (int t = 0; t < 40; ++t) {
+        const auto x = arms.context(rng);
+        const std::span<const double> xs(x.data(), 5);
+        for (index_t a = 0; a < 4; ++a) {
+            const double r = arms.pull(xs, a, rng);
+            ts.update(xs, a, r);
+            sq.update(xs, a, r);
+            eg.update(xs, a, r);
+        }
+    }
+    const auto x = arms.context(rng);
+    const std::span<const double> xs(x.data(), 5);
+    CHECK(sq.gamma() == Approx(10 * std::sqrt(160.0)));
+    prefrl::testing::check_propensities_match_frequencies([&] { return ts.select(xs, rng); });
+    prefrl::testing::check_propensities_match_frequencies([&] { return sq.select(xs, rng); });
+    prefrl::testing::check_propensities_match_frequencies([&] { return eg.select(xs, rng); });
+    static_assert(prefrl::check_contextual_bandit<bandit::lin_ucb<float>>());
+    static_assert(prefrl::check_contextual_bandit<bandit::lin_ts<double>>());
+    static_assert(prefrl::check_contextual_bandit<bandit::square_cb<bandit::online_linear_oracle<float>>>());
+    static_assert(prefrl::check_regression_oracle<bandit::ridge_oracle<double>>());
+    static_assert(prefrl::check_regression_oracle<bandit::online_linear_oracle<double>>());
+}
+
+TEST_CASE("Online linear oracle: SGD by hand; contextual bad input", "[bandit][errors]") {
+    bandit::online_linear_oracle<double> o(2, 2, {.learning_rate = 0.5});
+    const std::vector<double> x{1.0, 2.0};
+    o.fit(x, 1, 1.0);  // error -1: theta_1 = 0.5 * x
+    CHECK(o.theta(1)[0] == Approx(0.5));
+    CHECK(o.theta(1)[1] == Approx(1.0));
+    CHECK(o.predict(x)[1] == Approx(2.5));
+    bandit::lin_ucb<double> u(3, 2);
+    prefrl::generator rng(1);
+    const std::vector<double> short_x{1.0}, nan_x{1.0, std::nan("")};
+    REQUIRE_THROWS_WITH(u.select(short_x, rng), Catch::Contains("the context must have 2 entries, got 1"));
+    REQUIRE_THROWS_WITH(u.update(nan_x, 0, 1.0), Catch::Contains("context[1] must be finite"));
+    REQUIRE_THROWS_WITH(u.update(x, 5, 1.0), Catch::Contains("prefrl::bandit::ridge_oracle::fit") && Catch::Contains("got 5"));
+    REQUIRE_THROWS_WITH(bandit::lin_ucb<double>(3, 2, {.lambda = 0}), Catch::Contains("lambda"));
+    REQUIRE_THROWS_WITH(bandit::inverse_gap_weighting<double>(x, -1.0), Catch::Contains("gamma must be finite and >= 0, got -1"));
+}
