@@ -16,8 +16,10 @@ kernel_size=()
 pair_size=()
 icl_size=()
 rl_size=()
+bandit_size=()
 if [ "${1:-}" = "--tiny" ]; then
     rl_size=(--states 100 --steps 1000 --repeats 2)
+    bandit_size=(--rounds 1000 --decisions 200 --repeats 2)
     icl_size=(--tasks 64 --repeats 2)
     kernel_size=(--rows 64 --vocab 1000 --repeats 2)
     pair_size=(--pairs 1000 --rows 64 --vocab 1000 --repeats 2)
@@ -29,3 +31,5 @@ echo
 /usr/bin/python3 benchmarks/compare/compare_icl.py --bench build/release/benchmarks/bench_icl "${icl_size[@]}"
 echo
 /usr/bin/python3 benchmarks/compare/compare_rl.py --bench build/release/benchmarks/bench_rl "${rl_size[@]}"
+echo
+/usr/bin/python3 benchmarks/compare/compare_bandit.py --bench build/release/benchmarks/bench_bandit "${bandit_size[@]}"
