@@ -4,10 +4,16 @@
 # Our targets compile as standard C++20 (-std=c++20, not gnu++20).
 set(CMAKE_CXX_EXTENSIONS OFF)
 
-# ccache when present: the template-heavy test suite rebuilds much faster.
+# ccache when present: the template-heavy test suite rebuilds much faster. CCACHE_BASEDIR makes
+# the paths inside the project relative and CCACHE_NOHASHDIR leaves the build folder out of the
+# hash (debug info then names the folder of the first build), so a fresh clone elsewhere hits; the
+# sloppiness settings (with -fpch-preprocess on the tests, see tests/CMakeLists.txt) let ccache
+# cache the translation units that use the precompiled Catch2/Eigen header, which it otherwise
+# refuses ("could not use precompiled header").
 find_program(PREFRL_CCACHE ccache)
 if(PREFRL_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
-    set(CMAKE_CXX_COMPILER_LAUNCHER ${PREFRL_CCACHE})
+    set(CMAKE_CXX_COMPILER_LAUNCHER ${CMAKE_COMMAND} -E env CCACHE_BASEDIR=${PROJECT_SOURCE_DIR} CCACHE_NOHASHDIR=1
+        CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime ${PREFRL_CCACHE})
 endif()
 
 set(PREFRL_WARNINGS "-Wall;-Wextra;-Wpedantic" CACHE STRING "Warning flags for prefrl's own targets")

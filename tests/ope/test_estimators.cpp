@@ -17,6 +17,7 @@
 #include <prefrl/ope.hpp>
 
 #include "support/compare.hpp"
+#include "support/data_dir.hpp"
 
 using prefrl::index_t;
 using prefrl::row_matrix;
@@ -24,7 +25,7 @@ namespace ope = prefrl::ope;
 
 namespace {
 nlohmann::json load_reference() {
-    std::ifstream in(std::string(PREFRL_TEST_DATA_DIR) + "/ope_reference.json");
+    std::ifstream in(prefrl::test::data_dir() + "/ope_reference.json");
     REQUIRE(in.good());
     return nlohmann::json::parse(in);
 }

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/data_dir.hpp"
+
 #include <fstream>
 #include <stdexcept>
 #include <string>
@@ -15,7 +17,7 @@ namespace prefrl::test {
 
 inline const nlohmann::json& golden() {
     static const nlohmann::json data = [] {
-        const std::string path = std::string(PREFRL_TEST_DATA_DIR) + "/golden.json";
+        const std::string path = data_dir() + "/golden.json";
         std::ifstream in(path);
         if (!in) throw std::runtime_error("cannot open " + path);
         return nlohmann::json::parse(in);
