@@ -8,9 +8,11 @@
 /// Environments are in `<prefrl/env/bandits.hpp>`. See docs/bandits.md.
 
 #include "prefrl/bandit/arm_statistics.hpp"
+#include "prefrl/bandit/batched_oracle_bandit.hpp"
 #include "prefrl/bandit/boltzmann.hpp"
 #include "prefrl/bandit/epsilon_greedy.hpp"
 #include "prefrl/bandit/exp3.hpp"
+#include "prefrl/bandit/groupwise.hpp"
 #include "prefrl/bandit/kl_ucb.hpp"
 #include "prefrl/bandit/lin_ts.hpp"
 #include "prefrl/bandit/lin_ucb.hpp"

@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -150,4 +151,67 @@ TEST_CASE("Online linear oracle: SGD by hand; contextual bad input", "[bandit][e
     REQUIRE_THROWS_WITH(u.update(x, 5, 1.0), Catch::Contains("prefrl::bandit::ridge_oracle::fit") && Catch::Contains("got 5"));
     REQUIRE_THROWS_WITH(bandit::lin_ucb<double>(3, 2, {.lambda = 0}), Catch::Contains("lambda"));
     REQUIRE_THROWS_WITH(bandit::inverse_gap_weighting<double>(x, -1.0), Catch::Contains("gamma must be finite and >= 0, got -1"));
+}
+
+TEST_CASE("Batched oracle bandit: dynamic action sets, delayed rewards, windowed refits", "[bandit][batched]") {
+    prefrl::generator rng(41);
+    const env::payment_simulator<double> world(4, 3, 0.6, rng);
+    bandit::batched_oracle_bandit<double> b(4, 3, {.gamma = 20.0, .delay = 2, .refit_every = 3, .window = 2});
+    // propensities: zero outside the available set, IGW of the sub-scores inside
+    const prefrl::vector<double> x0 = world.context(rng);
+    const std::vector<index_t> subset{1, 3};
+    const auto p = b.arm_probabilities(span_of(x0), subset);
+    CHECK(p[0] == 0.0);
+    CHECK(p[2] == 0.0);
+    CHECK(p[1] + p[3] == Approx(1.0));
+    // batches of 10: after 3 batches (delay 2) only batch 0 is visible
+    for (int batch = 0; batch < 3; ++batch) {
+        std::vector<double> rewards;
+        for (int i = 0; i < 10; ++i) {
+            const auto x = world.context(rng);
+            const auto available = world.available(rng);
+            const auto d = b.select(span_of(x), available, rng);
+            CHECK(std::find(available.begin(), available.end(), d.arm) != available.end());
+            CHECK(d.propensity == Approx(b.arm_probabilities(span_of(x), available)[d.arm]));
+            rewards.push_back(world.pull(span_of(x), d.arm, rng));
+        }
+        b.end_batch(rewards);
+    }
+    CHECK(b.generation() == 1);
+    CHECK(b.training_rows() == 10);
+    // three more: visible batches 0..3, window 2 -> batches 2 and 3
+    for (int batch = 0; batch < 3; ++batch) {
+        std::vector<double> rewards;
+        for (int i = 0; i < 10; ++i) {
+            const auto x = world.context(rng);
+            const auto d = b.select(span_of(x), world.available(rng), rng);
+            rewards.push_back(world.pull(span_of(x), d.arm, rng));
+        }
+        b.end_batch(rewards);
+    }
+    CHECK(b.generation() == 2);
+    CHECK(b.training_rows() == 20);
+    REQUIRE_THROWS_WITH(b.end_batch(std::vector<double>{1.0}), Catch::Contains("rewards has 1 entries") || Catch::Contains("rewards"));
+    const std::vector<index_t> none{}, bad{9};
+    REQUIRE_THROWS_WITH(b.arm_probabilities(span_of(x0), none), Catch::Contains("available actions"));
+    REQUIRE_THROWS_WITH(b.arm_probabilities(span_of(x0), bad), Catch::Contains("available[0] must be in [0, 4), got 9"));
+}
+
+TEST_CASE("Logistic oracle: Newton's method recovers a logistic model", "[bandit][batched]") {
+    prefrl::generator rng(2);
+    const index_t n = 4000;
+    prefrl::row_matrix<double> x(n, 2);
+    std::vector<index_t> actions(n, 0);
+    std::vector<double> rewards(n);
+    for (index_t i = 0; i < n; ++i) {
+        x(i, 0) = prefrl::normal<double>(rng);
+        x(i, 1) = prefrl::normal<double>(rng);
+        const double p = 1.0 / (1.0 + std::exp(-(1.5 * x(i, 0) - 1.0 * x(i, 1) + 0.3)));
+        rewards[static_cast<std::size_t>(i)] = prefrl::uniform01<double>(rng) < p ? 1.0 : 0.0;
+    }
+    bandit::logistic_oracle<double> o(2, 2, {.l2 = 1e-6});
+    o.fit(x, actions, rewards);
+    const std::vector<double> probe{0.5, -0.5};
+    CHECK(o.predict(probe)[0] == Approx(1.0 / (1.0 + std::exp(-(0.75 + 0.5 + 0.3)))).margin(0.03));
+    CHECK(o.predict(probe)[1] == Approx(0.5));  // no data for action 1: the initial model
 }

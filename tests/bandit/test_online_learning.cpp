@@ -3,9 +3,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
+#include <Eigen/QR>
+
+#include <prefrl/bandit/groupwise.hpp>
 #include <prefrl/bandit/optimistic_omd.hpp>
 #include <prefrl/core/random.hpp>
 
@@ -87,4 +91,63 @@ TEST_CASE("Optimistic OGD on a ball: fixed-eta and adaptive bounds hold", "[band
     CHECK(p.predict()[1] == Approx(0.8));
     REQUIRE_THROWS_WITH(bandit::optimistic_ball_omd<double>(2, {.eta = 0.0, .delta = 0.0}), Catch::Contains("needs delta > 0"));
     REQUIRE_THROWS_WITH(p.update(std::vector<double>{1.0}), Catch::Contains("the gradient must have 2 entries, got 1"));
+}
+
+TEST_CASE("Groupwise regression: regret on every overlapping group below sqrt(T_g ln N); one global model fails the groups", "[bandit][groupwise][learning]") {
+    // The spec's instance: groups {all, A = 0, A = 1, B = 0, B = 1}, y = x^T (s_A u + 0.3 s_B v) / 1.2 + noise.
+    constexpr index_t horizon = 20000, d = 5, groups = 5;
+    prefrl::generator rng(17);
+    Eigen::VectorXd u(d), v(d);
+    for (index_t j = 0; j < d; ++j) {
+        u[j] = prefrl::normal<double>(rng);
+        v[j] = prefrl::normal<double>(rng);
+    }
+    u.normalize();
+    v.normalize();
+    bandit::groupwise_regression<double> ours(groups, d, {.horizon = horizon});
+    CHECK(ours.eta() == Approx(std::sqrt(2 * std::log(5.0) / horizon)));
+    bandit::online_ridge<double> global(d);
+    std::vector<std::vector<index_t>> members(groups);
+    std::vector<Eigen::VectorXd> xs;
+    std::vector<double> ys, loss_ours, loss_global;
+    for (index_t t = 0; t < horizon; ++t) {
+        Eigen::VectorXd x(d);
+        for (index_t j = 0; j < d; ++j) x[j] = (2 * prefrl::uniform01<double>(rng) - 1) / std::sqrt(double(d));
+        const bool a = prefrl::uniform01<double>(rng) < 0.5, b = prefrl::uniform01<double>(rng) < 0.5;
+        const double y = std::clamp(x.dot((a ? 1.0 : -1.0) * u + 0.3 * (b ? 1.0 : -1.0) * v) / 1.2 + 0.1 * prefrl::normal<double>(rng), -1.0, 1.0);
+        const std::vector<index_t> awake{0, a ? 2 : 1, b ? 4 : 3};
+        const std::span<const double> xsp(x.data(), d);
+        const double p = ours.predict(xsp, awake), q = global.predict(xsp);
+        loss_ours.push_back((p - y) * (p - y) / 4);
+        loss_global.push_back((q - y) * (q - y) / 4);
+        ours.update(xsp, awake, y);
+        global.update(xsp, y);
+        for (index_t g : awake) members[static_cast<std::size_t>(g)].push_back(t);
+        xs.push_back(x);
+        ys.push_back(y);
+    }
+    for (index_t g = 0; g < groups; ++g) {
+        const auto& rows = members[static_cast<std::size_t>(g)];
+        Eigen::MatrixXd x(static_cast<index_t>(rows.size()), d);
+        Eigen::VectorXd y(static_cast<index_t>(rows.size()));
+        double ours_total = 0.0, global_total = 0.0;
+        for (std::size_t k = 0; k < rows.size(); ++k) {
+            x.row(static_cast<index_t>(k)) = xs[static_cast<std::size_t>(rows[k])].transpose();
+            y[static_cast<index_t>(k)] = ys[static_cast<std::size_t>(rows[k])];
+            ours_total += loss_ours[static_cast<std::size_t>(rows[k])];
+            global_total += loss_global[static_cast<std::size_t>(rows[k])];
+        }
+        const Eigen::VectorXd best = x.colPivHouseholderQr().solve(y);
+        const double best_total = (x * best - y).squaredNorm() / 4;
+        const double bound = std::sqrt(static_cast<double>(rows.size()) * std::log(double(groups)));
+        INFO("group " << g << " (" << rows.size() << " rounds): regret ours " << ours_total - best_total << ", global "
+                      << global_total - best_total << ", sqrt(T_g ln N) " << bound);
+        CHECK(ours_total - best_total <= bound);
+        if (g == 1 || g == 2) CHECK(global_total - best_total > 4 * std::max(ours_total - best_total, 1.0));
+    }
+    const std::vector<double> x{0.1, 0.2, 0.3, 0.4, 0.5};
+    const std::vector<index_t> twice{0, 0}, outside{7};
+    REQUIRE_THROWS_WITH(ours.predict(x, twice), Catch::Contains("group 0 is listed twice"));
+    REQUIRE_THROWS_WITH(ours.predict(x, outside), Catch::Contains("awake[0] must be a group in [0, 5), got 7"));
+    REQUIRE_THROWS_WITH(bandit::groupwise_regression<double>(3, 2), Catch::Contains("give the horizon"));
 }

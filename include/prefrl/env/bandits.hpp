@@ -3,7 +3,7 @@
 
 /// \file
 /// Bandit environments: Bernoulli and Gaussian K-armed bandits, a linear contextual bandit,
-/// an oblivious adversary, and a logged-data simulator with a known target-policy value (the
+/// an oblivious adversary, a payment-like conversion simulator with dynamic action sets, and a logged-data simulator with a known target-policy value (the
 /// Open Bandit Pipeline's SyntheticBanditDataset pattern) for off-policy evaluation.
 
 #include <algorithm>
@@ -148,6 +148,61 @@ public:
 
 private:
     row_matrix<T> rewards_;
+};
+
+/// **Payment-like conversions** (the simulator of prefrl's Adyen-style example): contexts
+/// x ~ N(0, I_d); action a succeeds with probability `sigmoid(w_a^T x + c_a)`, w_a ~ N(0, (1.5^2/d) I)
+/// and c_a ~ N(-0.5, 0.5^2) drawn at construction; each action is available for a context
+/// with probability `availability` (at least one always is: dynamic action sets).
+template <std::floating_point T>
+class payment_simulator {
+public:
+    template <RandomGenerator G>
+    payment_simulator(index_t arms, index_t context_size, double availability, G& rng) : availability_(availability) {
+        constexpr auto fn = "prefrl::env::payment_simulator";
+        require(arms >= 1 && context_size >= 1, fn, "arms and context_size must be >= 1, got ", arms, ", ", context_size);
+        require(availability > 0.0 && availability <= 1.0, fn, "availability must be in (0, 1], got ", availability);
+        w_.resize(arms, context_size);
+        c_.resize(arms);
+        for (index_t a = 0; a < arms; ++a) {
+            for (index_t j = 0; j < context_size; ++j) w_(a, j) = 1.5 / std::sqrt(static_cast<double>(context_size)) * normal<double>(rng);
+            c_[a] = -0.5 + 0.5 * normal<double>(rng);
+        }
+    }
+    [[nodiscard]] index_t num_arms() const { return w_.rows(); }
+    [[nodiscard]] index_t context_size() const { return w_.cols(); }
+    template <RandomGenerator G>
+    vector<T> context(G& rng) const {
+        vector<T> x(context_size());
+        for (index_t j = 0; j < context_size(); ++j) x[j] = normal<T>(rng);
+        return x;
+    }
+    /// The actions available for the next context (each w.p. availability; one at random if none).
+    template <RandomGenerator G>
+    std::vector<index_t> available(G& rng) const {
+        std::vector<index_t> out;
+        for (index_t a = 0; a < num_arms(); ++a)
+            if (uniform01<double>(rng) < availability_) out.push_back(a);
+        if (out.empty()) out.push_back(uniform_index(num_arms(), rng));
+        return out;
+    }
+    [[nodiscard]] double success_probability(std::span<const T> x, index_t a) const {
+        require(static_cast<index_t>(x.size()) == context_size(), "prefrl::env::payment_simulator", "the context must have ",
+                context_size(), " entries, got ", x.size());
+        require(a >= 0 && a < num_arms(), "prefrl::env::payment_simulator", "action must be in [0, ", num_arms(), "), got ", a);
+        double z = c_[a];
+        for (index_t j = 0; j < context_size(); ++j) z += w_(a, j) * static_cast<double>(x[static_cast<std::size_t>(j)]);
+        return 1.0 / (1.0 + std::exp(-z));
+    }
+    template <RandomGenerator G>
+    T pull(std::span<const T> x, index_t a, G& rng) const {
+        return uniform01<double>(rng) < success_probability(x, a) ? T(1) : T(0);
+    }
+
+private:
+    Eigen::MatrixXd w_;
+    Eigen::VectorXd c_;
+    double availability_;
 };
 
 /// A logged bandit dataset with its ground truth: contexts, the true expected rewards q, the
