@@ -17,6 +17,7 @@
 #include "prefrl/bandit/lin_ts.hpp"
 #include "prefrl/bandit/lin_ucb.hpp"
 #include "prefrl/bandit/optimistic_omd.hpp"
+#include "prefrl/bandit/recovering.hpp"
 #include "prefrl/bandit/regression_oracles.hpp"
 #include "prefrl/bandit/simulate.hpp"
 #include "prefrl/bandit/square_cb.hpp"
