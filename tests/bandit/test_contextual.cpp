@@ -150,6 +150,16 @@ TEST_CASE("Online linear oracle: SGD by hand; contextual bad input", "[bandit][e
     REQUIRE_THROWS_WITH(u.update(nan_x, 0, 1.0), Catch::Contains("context[1] must be finite"));
     REQUIRE_THROWS_WITH(u.update(x, 5, 1.0), Catch::Contains("prefrl::bandit::ridge_oracle::fit") && Catch::Contains("got 5"));
     REQUIRE_THROWS_WITH(bandit::lin_ucb<double>(3, 2, {.lambda = 0}), Catch::Contains("lambda"));
+    // a logged round (context, arm, reward, propensity): checked, then learned as (x, a, r)
+    bandit::lin_ucb<double> logged(3, 2), plain(3, 2);
+    logged.update(x, 1, 0.5, 0.25);
+    plain.update(x, 1, 0.5);
+    CHECK(logged.model().theta(1) == plain.model().theta(1));
+    REQUIRE_THROWS_WITH(logged.update(x, 1, 0.5, 0.0), Catch::Contains("prefrl::bandit::lin_ucb::update") && Catch::Contains("propensity must be in (0, 1], got 0"));
+    bandit::square_cb<bandit::ridge_oracle<double>> sq(bandit::ridge_oracle<double>(3, 2));
+    sq.update(x, 2, 1.0, 0.5);
+    CHECK(sq.gamma() == Approx(10.0));
+    REQUIRE_THROWS_WITH(sq.update(x, 2, 1.0, 1.5), Catch::Contains("got 1.5"));
     REQUIRE_THROWS_WITH(bandit::inverse_gap_weighting<double>(x, -1.0), Catch::Contains("gamma must be finite and >= 0, got -1"));
 }
 

@@ -68,6 +68,12 @@ public:
     }
 
     void update(std::span<const T> x, index_t arm, T reward) { model_.fit(x, arm, reward); }
+    /// The same from a logged round (context, arm, reward, propensity): the propensity is checked
+    /// (in (0, 1]) and not used, as this learner trains without importance weights.
+    void update(std::span<const T> x, index_t arm, T reward, T propensity) {
+        prefrl::detail::check_logged_propensity("prefrl::bandit::lin_ts::update", propensity);
+        update(x, arm, reward);
+    }
 
 private:
     ridge_oracle<T> model_;

@@ -33,6 +33,12 @@ void check_feedback(std::string_view fn, std::span<const T> x, index_t d, index_
     require(std::isfinite(reward), fn, "reward must be finite, got ", reward);
 }
 
+/// Checks the propensity of a logged round passed to a contextual learner's update.
+template <std::floating_point T>
+void check_logged_propensity(std::string_view fn, T propensity) {
+    require(propensity > T(0) && propensity <= T(1), fn, "propensity must be in (0, 1], got ", propensity);
+}
+
 }  // namespace prefrl::detail
 
 namespace prefrl::bandit {

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "prefrl/bandit/regression_oracles.hpp"
 #include "prefrl/core/bandit.hpp"
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/random.hpp"
@@ -88,6 +89,12 @@ public:
         oracle_.fit(x, arm, reward);
         ++learned_;
     }
+    /// The same from a logged round (context, arm, reward, propensity): the propensity is checked
+    /// (in (0, 1]) and not used, as SquareCB trains its oracle without importance weights (VW).
+    void update(std::span<const T> x, index_t arm, T reward, T propensity) {
+        prefrl::detail::check_logged_propensity("prefrl::bandit::square_cb::update", propensity);
+        update(x, arm, reward);
+    }
 
 private:
     Oracle oracle_;
@@ -134,6 +141,12 @@ public:
         return {arm, p[arm], false};
     }
     void update(std::span<const T> x, index_t arm, T reward) { oracle_.fit(x, arm, reward); }
+    /// The same from a logged round (context, arm, reward, propensity): the propensity is checked
+    /// (in (0, 1]) and not used, as this learner trains without importance weights.
+    void update(std::span<const T> x, index_t arm, T reward, T propensity) {
+        prefrl::detail::check_logged_propensity("prefrl::bandit::oracle_epsilon_greedy::update", propensity);
+        update(x, arm, reward);
+    }
 
 private:
     Oracle oracle_;
