@@ -9,6 +9,7 @@
 
 #include "prefrl/offline/behavior_cloning.hpp"
 #include "prefrl/offline/cql.hpp"
+#include "prefrl/offline/cql_continuous.hpp"
 #include "prefrl/offline/dataset.hpp"
 #include "prefrl/offline/expectile.hpp"
 #include "prefrl/offline/fdvl.hpp"

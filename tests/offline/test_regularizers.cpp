@@ -7,11 +7,13 @@
 #include <prefrl/offline.hpp>
 
 #include <cmath>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "laws/gradient_laws.hpp"
 #include "support/compare.hpp"
+#include "support/data_dir.hpp"
 #include "support/golden.hpp"
 
 namespace offline = prefrl::offline;
@@ -240,4 +242,108 @@ TEST_CASE("advantage-weighted sampling scores trajectories by their advantage ov
     CHECK(rw[2] > rw[3]);  // RW favours the high start
     CHECK(aw[3] > aw[2]);  // AW the trajectory that beat its start
     CHECK(aw.sum() == Approx(1.0));
+}
+
+namespace {
+nlohmann::json continuous_cql_reference() {
+    std::ifstream in(prefrl::test::data_dir() + "/offline_reference.json");
+    REQUIRE(in.good());
+    return nlohmann::json::parse(in);
+}
+template <class T>
+prefrl::row_matrix<T> reshape(const std::vector<double>& flat, index_t rows, index_t cols) {
+    prefrl::row_matrix<T> m(rows, cols);
+    for (index_t i = 0; i < rows; ++i)
+        for (index_t j = 0; j < cols; ++j) m(i, j) = static_cast<T>(flat[static_cast<std::size_t>(i * cols + j)]);
+    return m;
+}
+}  // namespace
+
+TEMPLATE_TEST_CASE("Continuous CQL and its Lagrange form equal PyTorch autograd (CORL's formulas)", "[offline][cql]", float, double) {
+    using T = TestType;
+    for (const auto& c : continuous_cql_reference()["cases"]) {
+        const std::string name = c["name"].get<std::string>();
+        INFO(name);
+        if (name == "cql_lagrange") {
+            const offline::cql_lagrange term{.alpha = c["params"]["alpha"].get<double>(), .target_gap = c["params"]["target_gap"].get<double>()};
+            const auto r = term(static_cast<T>(c["gap"].get<double>()), static_cast<T>(c["log_alpha_prime"].get<double>()));
+            const double tol = std::is_same_v<T, double> ? 1e-12 : 1e-5;
+            CHECK(static_cast<double>(r.value) == Approx(c["value"].get<double>()).epsilon(tol));
+            CHECK(static_cast<double>(r.alpha_prime) == Approx(c["alpha_prime"].get<double>()).epsilon(tol));
+            CHECK(static_cast<double>(r.d_gap) == Approx(c["d_gap"].get<double>()).epsilon(tol));
+            CHECK(static_cast<double>(r.d_log_alpha_prime) == Approx(c["d_log_alpha_prime"].get<double>()).epsilon(tol));
+            continue;
+        }
+        const auto batch = c["batch"].get<index_t>(), samples = c["samples"].get<index_t>();
+        const auto q = reshape<T>(c["q_sampled"].get<std::vector<double>>(), batch, samples);
+        const auto logd = reshape<T>(c["log_density"].get<std::vector<double>>(), batch, samples);
+        std::vector<T> q_data;
+        for (double v : c["q_data"].get<std::vector<double>>()) q_data.push_back(static_cast<T>(v));
+        const auto& p = c["params"];
+        offline::cql_continuous term{.alpha = p["alpha"].get<double>(), .temperature = p["temperature"].get<double>()};
+        if (!p["clip_min"].is_null()) term.clip_min = p["clip_min"].get<double>();
+        if (!p["clip_max"].is_null()) term.clip_max = p["clip_max"].get<double>();
+        const auto r = term(prefrl::const_matrix_ref<T>(q), prefrl::const_matrix_ref<T>(logd), std::span<const T>(q_data));
+        prefrl::test::require_close<T>(std::vector<T>{r.value}, std::vector<double>{c["value"].get<double>()});
+        prefrl::test::require_close<T>(std::vector<T>{r.gap}, std::vector<double>{c["gap"].get<double>()});
+        prefrl::test::require_close<T>(Eigen::Map<const prefrl::vector<T>>(r.d_q_sampled.data(), r.d_q_sampled.size()), c["d_q_sampled"].get<std::vector<double>>());  // row-major order
+        prefrl::test::require_close<T>(r.d_q_data, c["d_q_data"].get<std::vector<double>>());
+    }
+}
+
+TEST_CASE("Continuous CQL: hand values and central differences", "[offline][cql]") {
+    // one state, two sampled actions with Q = 0 and density 1: gap = log 2 - Q_data
+    prefrl::row_matrix<double> q = prefrl::row_matrix<double>::Zero(1, 2), logd = prefrl::row_matrix<double>::Zero(1, 2);
+    const std::vector<double> q_data{0.25};
+    const auto r = offline::cql_continuous{.alpha = 2.0}(prefrl::const_matrix_ref<double>(q), prefrl::const_matrix_ref<double>(logd),
+                                                         std::span<const double>(q_data));
+    CHECK(r.gap == Approx(std::log(2.0) - 0.25));
+    CHECK(r.value == Approx(2 * (std::log(2.0) - 0.25)));
+    CHECK(r.d_q_sampled(0, 0) == Approx(1.0));
+    CHECK(r.d_q_data[0] == Approx(-2.0));
+    CHECK(offline::uniform_action_log_density(3) == Approx(3 * std::log(0.5)));
+    // central differences on a random batch, with a temperature and an active clip
+    prefrl::generator rng(4);
+    prefrl::row_matrix<double> qs(4, 5), ld(4, 5);
+    std::vector<double> qd(4);
+    for (index_t i = 0; i < 4; ++i) {
+        for (index_t j = 0; j < 5; ++j) {
+            qs(i, j) = prefrl::normal<double>(rng);
+            ld(i, j) = prefrl::normal<double>(rng) - 1;
+        }
+        qd[static_cast<std::size_t>(i)] = prefrl::normal<double>(rng);
+    }
+    const offline::cql_continuous term{.alpha = 3.0, .temperature = 0.6, .clip_max = 2.5};
+    const auto eval = [&] { return term(prefrl::const_matrix_ref<double>(qs), prefrl::const_matrix_ref<double>(ld), std::span<const double>(qd)); };
+    const auto g = eval();
+    const double h = 1e-6;
+    for (index_t i = 0; i < 4; ++i) {
+        for (index_t j = 0; j < 5; ++j) {
+            qs(i, j) += h;
+            const double up = eval().value;
+            qs(i, j) -= 2 * h;
+            const double down = eval().value;
+            qs(i, j) += h;
+            CHECK(g.d_q_sampled(i, j) == Approx((up - down) / (2 * h)).margin(1e-7));
+        }
+        qd[static_cast<std::size_t>(i)] += h;
+        const double up = eval().value;
+        qd[static_cast<std::size_t>(i)] -= 2 * h;
+        const double down = eval().value;
+        qd[static_cast<std::size_t>(i)] += h;
+        CHECK(g.d_q_data[i] == Approx((up - down) / (2 * h)).margin(1e-7));
+    }
+    // Lagrange: d value / d log alpha' = value while the clip does not bind
+    const auto l = offline::cql_lagrange{.alpha = 2.0, .target_gap = 1.0}(3.0, 0.5);
+    CHECK(l.value == Approx(std::exp(0.5) * 2.0 * 2.0));
+    CHECK(l.d_log_alpha_prime == Approx(l.value));
+    CHECK(offline::cql_lagrange{}(3.0, 20.0).alpha_prime == 1e6);
+    CHECK(offline::cql_lagrange{}(3.0, 20.0).d_log_alpha_prime == 0.0);
+    REQUIRE_THROWS_WITH(offline::cql_continuous{.temperature = 0}(prefrl::const_matrix_ref<double>(q), prefrl::const_matrix_ref<double>(logd),
+                                                                  std::span<const double>(q_data)),
+                        Catch::Contains("prefrl::offline::cql_continuous") && Catch::Contains("temperature"));
+    const std::vector<double> two{0.0, 1.0};
+    REQUIRE_THROWS_WITH(offline::cql_continuous{}(prefrl::const_matrix_ref<double>(q), prefrl::const_matrix_ref<double>(logd), std::span<const double>(two)),
+                        Catch::Contains("q_sampled has 1 rows for 2 states"));
+    REQUIRE_THROWS_WITH(offline::cql_lagrange{.alpha = -1}(1.0, 0.0), Catch::Contains("alpha"));
 }
