@@ -261,7 +261,8 @@ prefrl::row_matrix<T> reshape(const std::vector<double>& flat, index_t rows, ind
 
 TEMPLATE_TEST_CASE("Continuous CQL and its Lagrange form equal PyTorch autograd (CORL's formulas)", "[offline][cql]", float, double) {
     using T = TestType;
-    for (const auto& c : continuous_cql_reference()["cases"]) {
+    const nlohmann::json reference = continuous_cql_reference();  // kept alive for the loop
+    for (const auto& c : reference["cases"]) {
         const std::string name = c["name"].get<std::string>();
         INFO(name);
         if (name == "cql_lagrange") {
