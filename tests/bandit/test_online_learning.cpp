@@ -11,6 +11,7 @@
 
 #include <prefrl/bandit/groupwise.hpp>
 #include <prefrl/bandit/optimistic_omd.hpp>
+#include <prefrl/bandit/regression_oracles.hpp>
 #include <prefrl/core/random.hpp>
 
 using prefrl::index_t;
@@ -106,7 +107,7 @@ TEST_CASE("Groupwise regression: regret on every overlapping group below sqrt(T_
     v.normalize();
     bandit::groupwise_regression<double> ours(groups, d, {.horizon = horizon});
     CHECK(ours.eta() == Approx(std::sqrt(2 * std::log(5.0) / horizon)));
-    bandit::online_ridge<double> global(d);
+    bandit::ridge_oracle<double> global(1, d);  // one model for everyone
     std::vector<std::vector<index_t>> members(groups);
     std::vector<Eigen::VectorXd> xs;
     std::vector<double> ys, loss_ours, loss_global;
@@ -117,11 +118,11 @@ TEST_CASE("Groupwise regression: regret on every overlapping group below sqrt(T_
         const double y = std::clamp(x.dot((a ? 1.0 : -1.0) * u + 0.3 * (b ? 1.0 : -1.0) * v) / 1.2 + 0.1 * prefrl::normal<double>(rng), -1.0, 1.0);
         const std::vector<index_t> awake{0, a ? 2 : 1, b ? 4 : 3};
         const std::span<const double> xsp(x.data(), d);
-        const double p = ours.predict(xsp, awake), q = global.predict(xsp);
+        const double p = ours.predict(xsp, awake), q = global.predict(xsp)[0];
         loss_ours.push_back((p - y) * (p - y) / 4);
         loss_global.push_back((q - y) * (q - y) / 4);
         ours.update(xsp, awake, y);
-        global.update(xsp, y);
+        global.fit(xsp, 0, y);
         for (index_t g : awake) members[static_cast<std::size_t>(g)].push_back(t);
         xs.push_back(x);
         ys.push_back(y);

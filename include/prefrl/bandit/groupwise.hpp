@@ -3,7 +3,8 @@
 
 /// \file
 /// Online regression with low regret on every one of many overlapping groups at once: one
-/// online ridge model per group, combined by sleeping-experts (specialists) Hedge.
+/// online ridge model (a one-arm `ridge_oracle`) per group, combined by sleeping-experts
+/// (specialists) Hedge.
 
 #include <algorithm>
 #include <cmath>
@@ -13,57 +14,11 @@
 
 #include <Eigen/Core>
 
+#include "prefrl/bandit/regression_oracles.hpp"
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/types.hpp"
 
 namespace prefrl::bandit {
-
-/// Options of `online_ridge`.
-struct online_ridge_options {
-    double lambda = 1.0;  ///< ridge penalty, > 0
-};
-
-/// **Online ridge regression** (follow-the-regularized-leader on the squared loss; Vovk 2001,
-/// Azoury & Warmuth 2001): predict `theta^T x` with `theta = (lambda I + sum x x^T)^{-1} sum y x`,
-/// the inverse kept by Sherman-Morrison in O(d^2) per update.
-template <std::floating_point T>
-class online_ridge {
-public:
-    using scalar_type = T;
-    explicit online_ridge(index_t context_size, online_ridge_options options = {}) {
-        constexpr auto fn = "prefrl::bandit::online_ridge";
-        require(context_size >= 1, fn, "the context size must be >= 1, got ", context_size);
-        require_positive(fn, "lambda", options.lambda);
-        a_inv_ = Eigen::MatrixXd::Identity(context_size, context_size) / options.lambda;
-        b_.setZero(context_size);
-        theta_.setZero(context_size);
-    }
-    [[nodiscard]] index_t context_size() const { return theta_.size(); }
-    [[nodiscard]] T predict(std::span<const T> x) const { return static_cast<T>(theta_.dot(checked(x, "predict"))); }
-    void update(std::span<const T> x, T y) {
-        const Eigen::VectorXd xe = checked(x, "update");
-        require(std::isfinite(y), "prefrl::bandit::online_ridge::update", "y must be finite, got ", y);
-        const Eigen::VectorXd u = a_inv_ * xe;
-        a_inv_ -= (u * u.transpose()) / (1.0 + xe.dot(u));
-        b_ += static_cast<double>(y) * xe;
-        theta_ = a_inv_ * b_;
-    }
-    [[nodiscard]] const Eigen::VectorXd& theta() const { return theta_; }
-
-private:
-    Eigen::VectorXd checked(std::span<const T> x, const char* what) const {
-        require(static_cast<index_t>(x.size()) == context_size(), "prefrl::bandit::online_ridge", what, ": the context must have ",
-                context_size(), " entries, got ", x.size());
-        Eigen::VectorXd xe(context_size());
-        for (index_t j = 0; j < context_size(); ++j) {
-            xe[j] = static_cast<double>(x[static_cast<std::size_t>(j)]);
-            require(std::isfinite(xe[j]), "prefrl::bandit::online_ridge", what, ": context[", j, "] must be finite, got ", xe[j]);
-        }
-        return xe;
-    }
-    Eigen::MatrixXd a_inv_;
-    Eigen::VectorXd b_, theta_;
-};
 
 /// Options of `groupwise_regression`.
 struct groupwise_regression_options {
@@ -77,7 +32,8 @@ struct groupwise_regression_options {
 /// "Oracle Efficient Online Multicalibration and Omniprediction" / "groupwise regret"; the
 /// combiner is specialists Hedge, Freund, Schapire, Singer & Warmuth 1997): each round's x
 /// belongs to a known set of groups (overlapping; include an always-awake group such as "all").
-/// One `online_ridge` per group learns only on its group's rounds; the prediction is the mix
+/// One ridge model per group (`ridge_oracle` with one arm: online ridge regression, Vovk 2001,
+/// Azoury & Warmuth 2001) learns only on its group's rounds; the prediction is the mix
 /// `yhat = sum_{g awake} p(g) yhat_g`, `p(g) = w_g / sum_awake w`; after y, awake weights become
 /// `w_g e^{-eta l_g} * (sum_awake w) / (sum_awake w e^{-eta l})`, asleep ones stay. Regret on
 /// group g against the best linear model on g: at most `Reg_ridge(T_g) + eta T_g / 2 + ln N / eta
@@ -96,12 +52,12 @@ public:
         }
         require_positive(fn, "eta", options_.eta);
         require_positive(fn, "loss_scale", options_.loss_scale);
-        for (index_t g = 0; g < groups; ++g) models_.emplace_back(context_size, online_ridge_options{.lambda = options.lambda});
+        for (index_t g = 0; g < groups; ++g) models_.emplace_back(1, context_size, ridge_oracle_options{.lambda = options.lambda});
         log_weight_.assign(static_cast<std::size_t>(groups), -std::log(static_cast<double>(groups)));
     }
     [[nodiscard]] index_t num_groups() const { return static_cast<index_t>(models_.size()); }
     [[nodiscard]] double eta() const { return options_.eta; }
-    [[nodiscard]] const online_ridge<T>& model(index_t g) const { return models_.at(static_cast<std::size_t>(g)); }
+    [[nodiscard]] const ridge_oracle<T>& model(index_t g) const { return models_.at(static_cast<std::size_t>(g)); }
 
     /// The mixed prediction for x whose groups are `awake` (distinct indices, at least one).
     [[nodiscard]] T predict(std::span<const T> x, std::span<const index_t> awake) const {
@@ -109,7 +65,7 @@ public:
         const auto p = awake_probabilities(awake);
         double yhat = 0.0;
         for (std::size_t k = 0; k < awake.size(); ++k)
-            yhat += p[k] * static_cast<double>(models_[static_cast<std::size_t>(awake[k])].predict(x));
+            yhat += p[k] * static_cast<double>(models_[static_cast<std::size_t>(awake[k])].predict(x)[0]);
         return static_cast<T>(yhat);
     }
 
@@ -122,7 +78,7 @@ public:
         std::vector<double> after(awake.size());
         for (std::size_t k = 0; k < awake.size(); ++k) {
             const auto g = static_cast<std::size_t>(awake[k]);
-            const double e = static_cast<double>(models_[g].predict(x)) - static_cast<double>(y);
+            const double e = static_cast<double>(models_[g].predict(x)[0]) - static_cast<double>(y);
             after[k] = log_weight_[g] - options_.eta * options_.loss_scale * e * e;
             top_before = std::max(top_before, log_weight_[g]);
             top_after = std::max(top_after, after[k]);
@@ -137,7 +93,7 @@ public:
         for (std::size_t k = 0; k < awake.size(); ++k) {
             const auto g = static_cast<std::size_t>(awake[k]);
             log_weight_[g] = after[k] + shift;
-            models_[g].update(x, y);
+            models_[g].fit(x, 0, y);
         }
     }
 
@@ -160,7 +116,7 @@ private:
         return p;
     }
     groupwise_regression_options options_;
-    std::vector<online_ridge<T>> models_;
+    std::vector<ridge_oracle<T>> models_;
     std::vector<double> log_weight_;
 };
 
