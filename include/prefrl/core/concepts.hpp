@@ -4,6 +4,7 @@
 /// \file
 /// Every public concept of prefrl (catalogued in docs/concepts.md).
 
+#include "prefrl/core/action_generator.hpp"
 #include "prefrl/core/bandit.hpp"
 #include "prefrl/core/environment.hpp"
 #include "prefrl/core/pairwise_loss.hpp"
