@@ -4,7 +4,8 @@
 #
 #     scripts/compare.sh            # kernels [4096, 32000], pair losses on 10^6 pairs, DPO from
 #                                   # logits [16, 256, 32000], linear self-attention on 1024 tasks,
-#                                   # float32; value iteration and GAE, float64 (about 10 minutes)
+#                                   # float32; value iteration and GAE, float64; bandits and OPE;
+#                                   # the offline-RL terms on 10^5, float32 (about 12 minutes)
 #     scripts/compare.sh --tiny     # the same at toy sizes: a smoke test
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,9 +18,11 @@ pair_size=()
 icl_size=()
 rl_size=()
 bandit_size=()
+offline_size=()
 if [ "${1:-}" = "--tiny" ]; then
     rl_size=(--states 100 --steps 1000 --repeats 2)
     bandit_size=(--rounds 1000 --decisions 200 --repeats 2)
+    offline_size=(--batch 1000 --repeats 2)
     icl_size=(--tasks 64 --repeats 2)
     kernel_size=(--rows 64 --vocab 1000 --repeats 2)
     pair_size=(--pairs 1000 --rows 64 --vocab 1000 --repeats 2)
@@ -33,3 +36,5 @@ echo
 /usr/bin/python3 benchmarks/compare/compare_rl.py --bench build/release/benchmarks/bench_rl "${rl_size[@]}"
 echo
 /usr/bin/python3 benchmarks/compare/compare_bandit.py --bench build/release/benchmarks/bench_bandit "${bandit_size[@]}"
+echo
+/usr/bin/python3 benchmarks/compare/compare_offline.py --bench build/release/benchmarks/bench_offline "${offline_size[@]}"

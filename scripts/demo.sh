@@ -53,6 +53,6 @@ for bench in build/release/benchmarks/bench_*; do
     [ -x "$bench" ] || continue
     echo
     echo "-- $(basename "$bench")"
-    PREFRL_BENCH_ROWS=64 PREFRL_BENCH_VOCAB=1000 PREFRL_BENCH_PAIRS=1000 PREFRL_BENCH_TASKS=64 PREFRL_BENCH_STATES=100 PREFRL_BENCH_STEPS=1000 PREFRL_BENCH_ROUNDS=1000 "$bench" --benchmark_min_time=0.01 || status=1
+    PREFRL_BENCH_ROWS=64 PREFRL_BENCH_VOCAB=1000 PREFRL_BENCH_PAIRS=1000 PREFRL_BENCH_TASKS=64 PREFRL_BENCH_STATES=100 PREFRL_BENCH_STEPS=1000 PREFRL_BENCH_ROUNDS=1000 PREFRL_BENCH_BATCH=1000 "$bench" --benchmark_min_time=0.01 || status=1
 done
 exit $status

@@ -15,6 +15,7 @@
 #include "prefrl/core/action_generator.hpp"
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/types.hpp"
+#include "prefrl/detail/offline_kernels.hpp"
 
 namespace prefrl::offline {
 
@@ -71,37 +72,44 @@ struct a2pr {
         for (const auto& [name, s] : {std::pair{"q_policy", q_policy}, std::pair{"q_data", q_data}, std::pair{"q_generated", q_generated},
                                       std::pair{"v", v}}) {
             require_same_size(fn, name, s.size(), "the batch", static_cast<std::size_t>(batch));
-            for (std::size_t i = 0; i < s.size(); ++i) require(std::isfinite(s[i]), fn, name, "[", i, "] must be finite, got ", s[i]);
+            detail::require_all_finite<T>(fn, name, s);
         }
-        double scale = 0.0, q_mean = 0.0;
-        for (std::size_t i = 0; i < q_policy.size(); ++i) {
-            scale += std::abs(static_cast<double>(q_policy[i]));
-            q_mean += static_cast<double>(q_policy[i]);
+        detail::require_all_finite<T>(fn, "policy_action", policy_action);
+        detail::require_all_finite<T>(fn, "data_action", data_action);
+        detail::require_all_finite<T>(fn, "generated_action", generated_action);
+        double scale = 0.0, q_sum = 0.0;
+        for (const T x : q_policy) {
+            scale += std::abs(static_cast<double>(x));
+            q_sum += static_cast<double>(x);
         }
         scale /= static_cast<double>(batch);
-        q_mean /= static_cast<double>(batch);
         require(scale > 0.0, fn, "mean |q_policy| is 0: lambda = alpha / mean |Q| is undefined");
-        const double lambda = alpha / scale;
+        const double lambda = alpha / scale, cells = static_cast<double>(batch * dims);
         a2pr_result<T> out{T(0), T(0), T(0), row_matrix<T>(batch, dims), vector<T>::Constant(batch, static_cast<T>(-lambda / static_cast<double>(batch))),
                            row_matrix<T>(batch, dims), vector<T>(batch), 0};
-        const double cells = static_cast<double>(batch * dims);
+        const T mask_t = static_cast<T>(mask), grad_scale = static_cast<T>(2.0 / cells);
         double bc = 0.0;
         for (Eigen::Index i = 0; i < batch; ++i) {
             const auto k = static_cast<std::size_t>(i);
-            const double value = static_cast<double>(v[k]);
-            const double adv_gen = static_cast<double>(q_generated[k]) - value, adv_data = static_cast<double>(q_data[k]) - value;
-            const bool use_generated = adv_gen >= adv_data;
+            // the better action by advantage, compared as the authors do: (Q - V) on each side
+            const bool use_generated = q_generated[k] - v[k] >= q_data[k] - v[k];
             out.generated_chosen += use_generated ? 1 : 0;
-            out.target.row(i) = use_generated ? generated_action.row(i) : data_action.row(i);
-            const double m = mask * ((static_cast<double>(q_generated[k]) >= value ? 1.0 : 0.0) + (static_cast<double>(q_data[k]) > value ? 1.0 : 0.0));
-            out.mask[i] = static_cast<T>(m);
+            const T m = mask_t * (T(q_generated[k] >= v[k] ? 1 : 0) + T(q_data[k] > v[k] ? 1 : 0));
+            out.mask[i] = m;
+            const T* target = use_generated ? generated_action.row(i).data() : data_action.row(i).data();
+            const T* pi = policy_action.row(i).data();
+            T* t = &out.target(i, 0);
+            T* d = &out.d_policy_action(i, 0);
+            T row = T(0);
             for (Eigen::Index j = 0; j < dims; ++j) {
-                const double diff = static_cast<double>(policy_action(i, j)) - static_cast<double>(out.target(i, j));
-                require(std::isfinite(diff), fn, "policy_action(", i, ", ", j, ") and its target must be finite");
-                bc += m * diff * diff;
-                out.d_policy_action(i, j) = static_cast<T>(2.0 * m * diff / cells);
+                t[j] = target[j];
+                const T diff = pi[j] - target[j];
+                row += diff * diff;
+                d[j] = grad_scale * m * diff;
             }
+            bc += static_cast<double>(m * row);
         }
+        const double q_mean = q_sum / static_cast<double>(batch);
         out.q_term = static_cast<T>(-lambda * q_mean);
         out.bc_term = static_cast<T>(bc / cells);
         out.value = static_cast<T>(-lambda * q_mean + bc / cells);

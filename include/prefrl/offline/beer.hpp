@@ -13,6 +13,7 @@
 
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/types.hpp"
+#include "prefrl/detail/offline_kernels.hpp"
 
 namespace prefrl::offline {
 
@@ -60,40 +61,41 @@ struct beer {
                     features, "]");
         require_same_size(fn, "reward", reward.size(), "the batch", static_cast<std::size_t>(batch));
         require_same_size(fn, "w", w.size(), "the features", static_cast<std::size_t>(features));
-        double w_norm2 = 0.0;
-        for (std::size_t j = 0; j < w.size(); ++j) {
-            require(std::isfinite(w[j]), fn, "w[", j, "] must be finite, got ", w[j]);
-            w_norm2 += static_cast<double>(w[j]) * static_cast<double>(w[j]);
-        }
+        detail::require_all_finite<T>(fn, "w", w);
+        detail::require_all_finite<T>(fn, "reward", reward);
+        detail::require_all_finite<T>(fn, "phi", phi);
+        detail::require_all_finite<T>(fn, "phi_next_online", phi_next_online);
+        detail::require_all_finite<T>(fn, "phi_next_target", phi_next_target);
+        const double w_norm2 = Eigen::Map<const vector<T>>(w.data(), features).template cast<double>().squaredNorm();
         require(w_norm2 > 0.0, fn, "w is all zeros: the bound divides by |w|^2");
-        require(phi.allFinite() && phi_next_online.allFinite() && phi_next_target.allFinite(), fn, "the features must be finite");
-        beer_result<T> out{T(0), row_matrix<T>::Zero(batch, features), vector<T>(batch), vector<T>(batch), 0};
+        using row_view = Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>;
+        const T g = static_cast<T>(gamma), inv_w2 = static_cast<T>(1.0 / w_norm2), scale = static_cast<T>(beta / static_cast<double>(batch));
+        beer_result<T> out{T(0), row_matrix<T>(batch, features), vector<T>(batch), vector<T>(batch), 0};
         double total = 0.0;
         for (Eigen::Index i = 0; i < batch; ++i) {
-            const double r = static_cast<double>(reward[static_cast<std::size_t>(i)]);
-            require(std::isfinite(r), fn, "reward[", i, "] must be finite, got ", r);
-            const auto x = phi.row(i).template cast<double>();
-            const auto y = phi_next_target.row(i).template cast<double>();
-            const double nx = x.norm(), ny = y.norm(), n_online = phi_next_online.row(i).template cast<double>().norm();
-            const double mx = std::max(nx, eps), my = std::max(ny, eps), dot = x.dot(y);
-            const double cosine = dot / (mx * my);
-            out.cosine[i] = static_cast<T>(cosine);
-            if (nx == 0.0 || ny == 0.0) {
+            const row_view x(phi.row(i).data(), features), y(phi_next_target.row(i).data(), features), online(phi_next_online.row(i).data(), features);
+            Eigen::Map<Eigen::Matrix<T, 1, Eigen::Dynamic>> d(&out.d_phi(i, 0), features);
+            const T nx = x.norm(), ny = y.norm(), dot = x.dot(y);
+            const T mx = std::max(nx, static_cast<T>(eps)), my = std::max(ny, static_cast<T>(eps));
+            const T cosine = dot / (mx * my);
+            out.cosine[i] = cosine;
+            const T r = reward[static_cast<std::size_t>(i)];
+            if (nx == T(0) || ny == T(0)) {
                 out.bound[i] = std::numeric_limits<T>::infinity();
+                d.setZero();
                 continue;
             }
-            const double bound = (nx * nx + gamma * gamma * n_online * n_online - r * r / w_norm2) / (2.0 * gamma * nx * ny);
-            out.bound[i] = static_cast<T>(bound);
-            if (cosine <= bound) continue;
-            ++out.active;
-            total += cosine - bound;
-            // d cos / d x = y / (mx my) - [|x| > eps] dot x / (|x|^3 my)
-            const double scale = beta / static_cast<double>(batch);
-            for (Eigen::Index j = 0; j < features; ++j) {
-                double g = y[j] / (mx * my);
-                if (nx > eps) g -= dot * x[j] / (nx * nx * nx * my);
-                out.d_phi(i, j) = static_cast<T>(scale * g);
+            const T bound = (nx * nx + g * g * online.squaredNorm() - r * r * inv_w2) / (T(2) * g * nx * ny);
+            out.bound[i] = bound;
+            if (!(cosine > bound)) {
+                d.setZero();
+                continue;
             }
+            ++out.active;
+            total += static_cast<double>(cosine - bound);
+            // d cos / d x = y / (mx my) - [|x| > eps] dot x / (|x|^3 my)
+            const T along_x = nx > static_cast<T>(eps) ? scale * dot / (nx * nx * nx * my) : T(0);
+            d = (scale / (mx * my)) * y - along_x * x;
         }
         out.value = static_cast<T>(beta * total / static_cast<double>(batch));
         return out;

@@ -13,6 +13,7 @@
 
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/types.hpp"
+#include "prefrl/detail/offline_kernels.hpp"
 
 namespace prefrl::offline {
 
@@ -33,22 +34,22 @@ bc_logits_result<T> weighted_bc(const_matrix_ref<T> logits, std::span<const inde
     require_non_empty(fn, "logits", static_cast<std::size_t>(batch));
     require_same_size(fn, "actions", actions.size(), "logits' rows", static_cast<std::size_t>(batch));
     require(weights.empty() || weights.size() == actions.size(), fn, "weights has ", weights.size(), " entries but the batch has ", batch);
-    bc_logits_result<T> out{T(0), row_matrix<T>(batch, logits.cols())};
+    for (std::size_t i = 0; i < actions.size(); ++i)
+        require(actions[i] >= 0 && actions[i] < logits.cols(), fn, "actions[", i, "] must be in [0, ", logits.cols(), "), got ", actions[i]);
+    detail::require_all_finite<T>(fn, "logits", logits);
+    const auto w = Eigen::Map<const vector<T>>(weights.data(), static_cast<Eigen::Index>(weights.size()));
+    if (!weights.empty() && !(w.allFinite() && w.minCoeff() >= T(0)))
+        for (std::size_t i = 0; i < weights.size(); ++i)
+            require(weights[i] >= T(0) && std::isfinite(weights[i]), fn, "weights[", i, "] must be >= 0, got ", weights[i]);
+    bc_logits_result<T> out{T(0), row_matrix<T>()};
+    const T scale = static_cast<T>(1.0 / static_cast<double>(batch));
+    const auto row_scale = [&](Eigen::Index i, T) { return weights.empty() ? scale : scale * w[i]; };
+    const vector<T> lse = detail::scaled_row_softmax<T>(batch, logits.cols(), detail::copy_rows<T>(logits), row_scale, out.d_logits);
     double total = 0.0;
     for (Eigen::Index i = 0; i < batch; ++i) {
-        const auto k = static_cast<std::size_t>(i);
-        const index_t a = actions[k];
-        require(a >= 0 && a < logits.cols(), fn, "actions[", i, "] must be in [0, ", logits.cols(), "), got ", a);
-        require(logits.row(i).allFinite(), fn, "logits row ", i, " must be finite");
-        const double w = weights.empty() ? 1.0 : static_cast<double>(weights[k]);
-        require(w >= 0.0 && std::isfinite(w), fn, "weights[", i, "] must be >= 0, got ", w);
-        const double top = static_cast<double>(logits.row(i).maxCoeff());
-        double sum = 0.0;
-        for (Eigen::Index j = 0; j < logits.cols(); ++j) sum += std::exp(static_cast<double>(logits(i, j)) - top);
-        const double lse = top + std::log(sum);
-        total += w * (lse - static_cast<double>(logits(i, a)));
-        for (Eigen::Index j = 0; j < logits.cols(); ++j)
-            out.d_logits(i, j) = static_cast<T>(w * (std::exp(static_cast<double>(logits(i, j)) - lse) - (j == a ? 1.0 : 0.0)) / static_cast<double>(batch));
+        const index_t a = actions[static_cast<std::size_t>(i)];
+        total += (weights.empty() ? 1.0 : static_cast<double>(w[i])) * (static_cast<double>(lse[i]) - static_cast<double>(logits(i, a)));
+        out.d_logits(i, a) -= row_scale(i, lse[i]);
     }
     out.value = static_cast<T>(total / static_cast<double>(batch));
     return out;
@@ -98,11 +99,11 @@ vector<T> exponential_advantage_weights(std::span<const T> advantages, double te
     constexpr auto fn = "prefrl::offline::exponential_advantage_weights";
     require_positive(fn, "temperature", temperature);
     require_positive(fn, "max_weight", max_weight);
-    vector<T> w(static_cast<Eigen::Index>(advantages.size()));
-    for (std::size_t i = 0; i < advantages.size(); ++i) {
-        require(!std::isnan(advantages[i]), fn, "advantages[", i, "] is NaN");
-        w[static_cast<Eigen::Index>(i)] = static_cast<T>(std::min(std::exp(static_cast<double>(advantages[i]) / temperature), max_weight));
-    }
+    const auto a = Eigen::Map<const vector<T>>(advantages.data(), static_cast<Eigen::Index>(advantages.size())).array();
+    if (a.isNaN().any())
+        for (std::size_t i = 0; i < advantages.size(); ++i) require(!std::isnan(advantages[i]), fn, "advantages[", i, "] is NaN");
+    // exp in T, clipped at max_weight (also where exp overflows to +inf)
+    vector<T> w = (a * static_cast<T>(1.0 / temperature)).exp().min(static_cast<T>(max_weight)).matrix();
     return w;
 }
 

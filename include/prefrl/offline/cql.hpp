@@ -10,6 +10,7 @@
 
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/types.hpp"
+#include "prefrl/detail/offline_kernels.hpp"
 
 namespace prefrl::offline {
 
@@ -37,19 +38,17 @@ struct cql {
         require(q.cols() >= 1, fn, "q needs at least one action column");
         require_same_size(fn, "actions", actions.size(), "q's rows", static_cast<std::size_t>(q.rows()));
         const Eigen::Index batch = q.rows();
-        cql_result<T> out{T(0), row_matrix<T>(batch, q.cols())};
+        for (std::size_t i = 0; i < actions.size(); ++i)
+            require(actions[i] >= 0 && actions[i] < q.cols(), fn, "actions[", i, "] must be in [0, ", q.cols(), "), got ", actions[i]);
+        detail::require_all_finite<T>(fn, "q", q);
+        cql_result<T> out{T(0), row_matrix<T>()};
+        const T scale = static_cast<T>(alpha / static_cast<double>(batch));
+        const vector<T> lse = detail::scaled_row_softmax<T>(batch, q.cols(), detail::copy_rows<T>(q), [scale](Eigen::Index, T) { return scale; }, out.d_q);
         double total = 0.0;
         for (Eigen::Index i = 0; i < batch; ++i) {
             const index_t a = actions[static_cast<std::size_t>(i)];
-            require(a >= 0 && a < q.cols(), fn, "actions[", i, "] must be in [0, ", q.cols(), "), got ", a);
-            for (Eigen::Index k = 0; k < q.cols(); ++k) require(std::isfinite(q(i, k)), fn, "q(", i, ", ", k, ") must be finite, got ", q(i, k));
-            const double top = static_cast<double>(q.row(i).maxCoeff());
-            double sum = 0.0;
-            for (Eigen::Index k = 0; k < q.cols(); ++k) sum += std::exp(static_cast<double>(q(i, k)) - top);
-            const double lse = top + std::log(sum);
-            total += lse - static_cast<double>(q(i, a));
-            for (Eigen::Index k = 0; k < q.cols(); ++k)
-                out.d_q(i, k) = static_cast<T>(alpha * (std::exp(static_cast<double>(q(i, k)) - lse) - (k == a ? 1.0 : 0.0)) / static_cast<double>(batch));
+            total += static_cast<double>(lse[i]) - static_cast<double>(q(i, a));
+            out.d_q(i, a) -= scale;
         }
         out.value = static_cast<T>(alpha * total / static_cast<double>(batch));
         return out;

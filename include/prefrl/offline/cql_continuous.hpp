@@ -11,10 +11,10 @@
 #include <limits>
 #include <numbers>
 #include <span>
-#include <vector>
 
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/types.hpp"
+#include "prefrl/detail/offline_kernels.hpp"
 
 namespace prefrl::offline {
 
@@ -66,30 +66,33 @@ struct cql_continuous {
         require(q_sampled.cols() >= 1, fn, "q_sampled needs at least one sampled action per state");
         require(log_density.rows() == q_sampled.rows() && log_density.cols() == q_sampled.cols(), fn, "log_density is ", log_density.rows(),
                 " x ", log_density.cols(), ", q_sampled is ", q_sampled.rows(), " x ", q_sampled.cols());
-        const Eigen::Index batch = q_sampled.rows(), m = q_sampled.cols();
-        cql_continuous_result<T> out{T(0), T(0), row_matrix<T>::Zero(batch, m), vector<T>::Zero(batch)};
-        double total = 0.0;
-        std::vector<double> x(static_cast<std::size_t>(m));
-        for (Eigen::Index i = 0; i < batch; ++i) {
-            require(std::isfinite(q_data[static_cast<std::size_t>(i)]), fn, "q_data[", i, "] must be finite, got ", q_data[static_cast<std::size_t>(i)]);
-            double top = -std::numeric_limits<double>::infinity();
-            for (Eigen::Index j = 0; j < m; ++j) {
-                require(std::isfinite(q_sampled(i, j)) && std::isfinite(log_density(i, j)), fn, "q_sampled(", i, ", ", j, ") and log_density(", i,
-                        ", ", j, ") must be finite, got ", q_sampled(i, j), " and ", log_density(i, j));
-                x[static_cast<std::size_t>(j)] = (static_cast<double>(q_sampled(i, j)) - static_cast<double>(log_density(i, j))) / temperature;
-                top = std::max(top, x[static_cast<std::size_t>(j)]);
+        const Eigen::Index batch = q_sampled.rows();
+        detail::require_all_finite<T>(fn, "q_data", q_data);
+        detail::require_all_finite<T>(fn, "q_sampled", q_sampled);
+        detail::require_all_finite<T>(fn, "log_density", log_density);
+        cql_continuous_result<T> out{T(0), T(0), row_matrix<T>(), vector<T>(batch)};
+        const T inv_t = static_cast<T>(1.0 / temperature);
+        const Eigen::Index samples = q_sampled.cols();
+        // X / temperature, block by block
+        const auto fill = [&](Eigen::Index first, Eigen::Index count, T* dst) {
+            for (Eigen::Index i = 0; i < count; ++i) {
+                const T* q_row = q_sampled.row(first + i).data();
+                const T* d_row = log_density.row(first + i).data();
+                T* x_row = dst + i * samples;
+                for (Eigen::Index j = 0; j < samples; ++j) x_row[j] = (q_row[j] - d_row[j]) * inv_t;
             }
-            double sum = 0.0;
-            for (double v : x) sum += std::exp(v - top);
-            const double lse = top + std::log(sum);
-            const double diff = temperature * lse - static_cast<double>(q_data[static_cast<std::size_t>(i)]);
-            const double clipped = std::clamp(diff, clip_min, clip_max);
-            total += clipped;
-            if (diff < clip_min || diff > clip_max) continue;  // clamp passes no gradient
-            const double scale = alpha / static_cast<double>(batch);
-            for (Eigen::Index j = 0; j < m; ++j) out.d_q_sampled(i, j) = static_cast<T>(scale * std::exp(x[static_cast<std::size_t>(j)] - lse));
-            out.d_q_data[i] = static_cast<T>(-scale);
-        }
+        };
+        const double scale = alpha / static_cast<double>(batch);
+        double total = 0.0;
+        // each row's gradient is alpha softmax / B, or 0 where the clamp binds (it passes no gradient)
+        const auto row_scale = [&](Eigen::Index i, T lse) {
+            const double diff = temperature * static_cast<double>(lse) - static_cast<double>(q_data[static_cast<std::size_t>(i)]);
+            total += std::clamp(diff, clip_min, clip_max);
+            const bool clipped = diff < clip_min || diff > clip_max;
+            out.d_q_data[i] = clipped ? T(0) : static_cast<T>(-scale);
+            return clipped ? T(0) : static_cast<T>(scale);
+        };
+        detail::scaled_row_softmax<T>(batch, samples, fill, row_scale, out.d_q_sampled);
         const double gap = total / static_cast<double>(batch);
         out.gap = static_cast<T>(gap);
         out.value = static_cast<T>(alpha * gap);

@@ -28,12 +28,13 @@ struct expectile {
         require_in_open(fn, "tau", tau, 0.0, 1.0);
         const std::size_t batch = detail::check_q_and_v(fn, q, v);
         value_regression_result<T> out{T(0), vector<T>(static_cast<Eigen::Index>(batch))};
+        const T up = static_cast<T>(tau), down = static_cast<T>(1.0 - tau), scale = static_cast<T>(-2.0 / static_cast<double>(batch));
         double total = 0.0;
         for (std::size_t i = 0; i < batch; ++i) {
             const T x = q[i] - v[i];
-            const T weight = static_cast<T>(x < T(0) ? 1.0 - tau : tau);
+            const T weight = x < T(0) ? down : up;
             total += static_cast<double>(weight * x * x);
-            out.d_v[static_cast<Eigen::Index>(i)] = T(-2) * weight * x / static_cast<T>(batch);
+            out.d_v[static_cast<Eigen::Index>(i)] = scale * weight * x;
         }
         out.value = static_cast<T>(total / static_cast<double>(batch));
         return out;

@@ -34,20 +34,16 @@ struct fdvl {
         require(lambda_ > 0.0 && lambda_ <= 1.0, fn, "lambda_ must be in (0, 1], got ", lambda_);
         const std::size_t batch = detail::check_q_and_v(fn, q, v);
         value_regression_result<T> out{T(0), vector<T>(static_cast<Eigen::Index>(batch))};
+        const bool chi = divergence == f_divergence::chi_square;
+        const double scale = -1.0 / static_cast<double>(batch);
         double total = 0.0;
         for (std::size_t i = 0; i < batch; ++i) {
             const double x = static_cast<double>(q[i]) - static_cast<double>(v[i]);
-            double f = 0.0, slope = 0.0;
-            if (divergence == f_divergence::chi_square) {
-                f = x + x * x / 4.0;
-                slope = 1.0 + x / 2.0;
-            } else {
-                f = x;
-                slope = 1.0;
-            }
+            const double f = chi ? x + x * x / 4.0 : x;
+            const double slope = chi ? 1.0 + x / 2.0 : 1.0;
             const bool active = f > 0.0;
             total += lambda_ * (active ? f : 0.0) - (1.0 - lambda_) * x;
-            out.d_v[static_cast<Eigen::Index>(i)] = static_cast<T>(-(lambda_ * (active ? slope : 0.0) - (1.0 - lambda_)) / static_cast<double>(batch));
+            out.d_v[static_cast<Eigen::Index>(i)] = static_cast<T>(scale * (lambda_ * (active ? slope : 0.0) - (1.0 - lambda_)));
         }
         out.value = static_cast<T>(total / static_cast<double>(batch));
         return out;

@@ -36,20 +36,28 @@ struct gumbel {
         require_positive(fn, "beta", beta);
         require(std::isfinite(max_clip), fn, "max_clip must be finite, got ", max_clip);
         const std::size_t batch = detail::check_q_and_v(fn, q, v);
-        std::vector<double> z(batch);
-        double top = -1.0;
-        for (std::size_t i = 0; i < batch; ++i) {
-            z[i] = std::min((static_cast<double>(q[i]) - static_cast<double>(v[i])) / beta, max_clip);
-            top = std::max(top, z[i]);
+        const auto n = static_cast<Eigen::Index>(batch);
+        const T inv_beta = static_cast<T>(1.0 / beta), clip = static_cast<T>(max_clip);
+        value_regression_result<T> out{T(0), vector<T>(n)};
+        T top = T(-1);
+        for (Eigen::Index i = 0; i < n; ++i) {  // z, clipped, in d_v for now
+            const T z = std::min((q[static_cast<std::size_t>(i)] - v[static_cast<std::size_t>(i)]) * inv_beta, clip);
+            out.d_v[i] = z;
+            top = std::max(top, z);
         }
-        const double scale = std::exp(-top);
-        value_regression_result<T> out{T(0), vector<T>(static_cast<Eigen::Index>(batch))};
+        const T scale = std::exp(-top), grad_scale = static_cast<T>(-1.0 / (beta * static_cast<double>(batch)));
+        constexpr Eigen::Index block = 1024;
         double total = 0.0;
-        for (std::size_t i = 0; i < batch; ++i) {
-            const double e = std::exp(z[i] - top);
-            total += e - z[i] * scale - scale;
-            const bool clipped = (static_cast<double>(q[i]) - static_cast<double>(v[i])) / beta > max_clip;
-            out.d_v[static_cast<Eigen::Index>(i)] = clipped ? T(0) : static_cast<T>(-(e - scale) / (beta * static_cast<double>(batch)));
+        for (Eigen::Index first = 0; first < n; first += block) {
+            const Eigen::Index count = std::min(block, n - first);
+            auto z = out.d_v.segment(first, count).array();
+            const Eigen::Array<T, Eigen::Dynamic, 1, 0, block, 1> e = (z - top).exp();  // on the stack
+            total += static_cast<double>((e - z * scale - scale).sum());  // a block's sum in T (SIMD), the blocks' in double
+            for (Eigen::Index k = 0; k < count; ++k) {
+                const auto i = static_cast<std::size_t>(first + k);
+                const bool clipped = (q[i] - v[i]) * inv_beta > clip;  // clamp passes no gradient
+                z[k] = clipped ? T(0) : grad_scale * (e[k] - scale);
+            }
         }
         out.value = static_cast<T>(total / static_cast<double>(batch));
         return out;

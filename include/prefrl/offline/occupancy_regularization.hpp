@@ -14,6 +14,36 @@
 
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/types.hpp"
+#include "prefrl/detail/offline_kernels.hpp"
+
+namespace prefrl::detail {
+
+/// For the scores x and a sign s = +-1: returns sum softplus(s x) and writes
+/// `sigmoid(s x) * scale` (the gradient of scale * sum softplus(s x) is s times it; callers
+/// fold the sign into scale). Block by block with Eigen's SIMD exp and log; `log1p(e)`, with
+/// e = exp(-|x|) and u = 1 + e, as `log(u) - ((u - 1) - e) / u` (the rounding of u corrected).
+template <std::floating_point T>
+double softplus_sum_and_sigmoid(std::span<const T> scores, T sign, T scale, vector<T>& out) {
+    constexpr Eigen::Index block = 1024;
+    using stack_array = Eigen::Array<T, Eigen::Dynamic, 1, 0, block, 1>;
+    const auto n = static_cast<Eigen::Index>(scores.size());
+    double total = 0.0;
+    for (Eigen::Index first = 0; first < n; first += block) {
+        const Eigen::Index count = std::min(block, n - first);
+        const stack_array x = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>(scores.data() + first, count) * sign;
+        const stack_array e = (-x.abs()).exp();  // exp(-|x|) in (0, 1]
+        const stack_array u = T(1) + e;
+        const stack_array inverse = T(1) / u;
+        // log1p(e) = log(u) - ((u - 1) - e) / u: the rounding of u = 1 + e corrected to first order
+        const stack_array softplus = x.max(T(0)) + u.log() - ((u - T(1)) - e) * inverse;
+        total += static_cast<double>(softplus.sum());  // a block's sum in T (SIMD), the blocks' in double
+        // sigmoid(x) = 1 / u for x >= 0, e / u for x < 0
+        out.segment(first, count).array() = scale * (x >= T(0)).select(inverse, e * inverse);
+    }
+    return total;
+}
+
+}  // namespace prefrl::detail
 
 namespace prefrl::offline {
 
@@ -44,25 +74,13 @@ occupancy_discriminator_result<T> occupancy_discriminator_loss(std::span<const T
     constexpr auto fn = "prefrl::offline::occupancy_discriminator_loss";
     require_non_empty(fn, "policy_scores", policy_scores.size());
     require_non_empty(fn, "reference_scores", reference_scores.size());
-    const auto softplus = [](double x) { return x > 0.0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); };
-    const auto sigmoid = [](double x) { return x >= 0.0 ? 1.0 / (1.0 + std::exp(-x)) : std::exp(x) / (1.0 + std::exp(x)); };
-    occupancy_discriminator_result<T> out{T(0), vector<T>(static_cast<Eigen::Index>(policy_scores.size())),
-                                          vector<T>(static_cast<Eigen::Index>(reference_scores.size()))};
-    const double n = static_cast<double>(policy_scores.size()), m = static_cast<double>(reference_scores.size());
-    double a = 0.0, b = 0.0;
-    for (std::size_t i = 0; i < policy_scores.size(); ++i) {
-        const double d = static_cast<double>(policy_scores[i]);
-        require(std::isfinite(d), fn, "policy_scores[", i, "] must be finite, got ", d);
-        a += softplus(-d);
-        out.d_policy_scores[static_cast<Eigen::Index>(i)] = static_cast<T>(-sigmoid(-d) / n);
-    }
-    for (std::size_t i = 0; i < reference_scores.size(); ++i) {
-        const double d = static_cast<double>(reference_scores[i]);
-        require(std::isfinite(d), fn, "reference_scores[", i, "] must be finite, got ", d);
-        b += softplus(d);
-        out.d_reference_scores[static_cast<Eigen::Index>(i)] = static_cast<T>(sigmoid(d) / m);
-    }
-    out.value = static_cast<T>(a / n + b / m);
+    detail::require_all_finite<T>(fn, "policy_scores", policy_scores);
+    detail::require_all_finite<T>(fn, "reference_scores", reference_scores);
+    const auto n = static_cast<Eigen::Index>(policy_scores.size()), m = static_cast<Eigen::Index>(reference_scores.size());
+    occupancy_discriminator_result<T> out{T(0), vector<T>(n), vector<T>(m)};
+    const double a = detail::softplus_sum_and_sigmoid<T>(policy_scores, T(-1), static_cast<T>(-1.0 / static_cast<double>(n)), out.d_policy_scores);
+    const double b = detail::softplus_sum_and_sigmoid<T>(reference_scores, T(1), static_cast<T>(1.0 / static_cast<double>(m)), out.d_reference_scores);
+    out.value = static_cast<T>(a / static_cast<double>(n) + b / static_cast<double>(m));
     return out;
 }
 

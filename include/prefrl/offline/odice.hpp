@@ -11,6 +11,7 @@
 
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/types.hpp"
+#include "prefrl/detail/offline_kernels.hpp"
 
 namespace prefrl::offline {
 
@@ -28,17 +29,22 @@ vector<T> odice_project(std::span<const T> g_forward, std::span<const T> g_backw
     constexpr auto fn = "prefrl::offline::odice_project";
     require_non_empty(fn, "g_forward", g_forward.size());
     require_same_size(fn, "g_backward", g_backward.size(), "g_forward", g_forward.size());
+    const auto n = static_cast<Eigen::Index>(g_forward.size());
+    const auto f = Eigen::Map<const vector<T>>(g_forward.data(), n);
+    const auto b = Eigen::Map<const vector<T>>(g_backward.data(), n);
+    // block sums in T (SIMD), accumulated in double
     double dot = 0.0, norm = 0.0;
-    for (std::size_t i = 0; i < g_forward.size(); ++i) {
-        require(std::isfinite(g_forward[i]) && std::isfinite(g_backward[i]), fn, "g_forward[", i, "] and g_backward[", i,
-                "] must be finite, got ", g_forward[i], " and ", g_backward[i]);
-        dot += static_cast<double>(g_forward[i]) * static_cast<double>(g_backward[i]);
-        norm += static_cast<double>(g_forward[i]) * static_cast<double>(g_forward[i]);
+    for (Eigen::Index first = 0; first < n; first += 1024) {
+        const Eigen::Index count = std::min<Eigen::Index>(1024, n - first);
+        dot += static_cast<double>(f.segment(first, count).dot(b.segment(first, count)));
+        norm += static_cast<double>(f.segment(first, count).squaredNorm());
+    }
+    if (!std::isfinite(dot) || !std::isfinite(norm)) {  // a non-finite entry makes one of them NaN or inf: find it
+        detail::require_all_finite<T>(fn, "g_forward", g_forward);
+        detail::require_all_finite<T>(fn, "g_backward", g_backward);
     }
     const double c = dot / std::max(norm, 1e-10);
-    vector<T> out(static_cast<Eigen::Index>(g_forward.size()));
-    for (std::size_t i = 0; i < g_forward.size(); ++i)
-        out[static_cast<Eigen::Index>(i)] = static_cast<T>((1.0 - c) * static_cast<double>(g_forward[i]) + static_cast<double>(g_backward[i]));
+    vector<T> out = static_cast<T>(1.0 - c) * f + b;
     return out;
 }
 

@@ -10,6 +10,7 @@
 
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/types.hpp"
+#include "prefrl/detail/offline_kernels.hpp"
 
 namespace prefrl::offline {
 
@@ -41,27 +42,33 @@ struct td3_bc {
         require(data_action.rows() == batch && data_action.cols() == dims, fn, "data_action is [", data_action.rows(), ", ",
                 data_action.cols(), "] but policy_action is [", batch, ", ", dims, "]");
         require_same_size(fn, "q", q.size(), "the batch", static_cast<std::size_t>(batch));
-        double scale = 0.0;
-        for (std::size_t i = 0; i < q.size(); ++i) {
-            require(std::isfinite(q[i]), fn, "q[", i, "] must be finite, got ", q[i]);
-            scale += std::abs(static_cast<double>(q[i]));
+        detail::require_all_finite<T>(fn, "q", q);
+        detail::require_all_finite<T>(fn, "policy_action", policy_action);
+        detail::require_all_finite<T>(fn, "data_action", data_action);
+        double scale = 0.0, q_sum = 0.0;
+        for (const T x : q) {
+            scale += std::abs(static_cast<double>(x));
+            q_sum += static_cast<double>(x);
         }
         scale /= static_cast<double>(batch);
         require(scale > 0.0, fn, "mean |q| is 0: lambda = alpha / mean |q| is undefined");
-        const double lambda = alpha / scale;
-        td3_bc_result<T> out{T(0), row_matrix<T>(batch, dims), vector<T>(batch)};
-        double q_mean = 0.0, bc = 0.0;
+        const double lambda = alpha / scale, cells = static_cast<double>(batch * dims);
+        td3_bc_result<T> out{T(0), row_matrix<T>(batch, dims), vector<T>::Constant(batch, static_cast<T>(-lambda / static_cast<double>(batch)))};
+        const T grad_scale = static_cast<T>(2.0 / cells);
+        double bc = 0.0;
         for (Eigen::Index i = 0; i < batch; ++i) {
-            q_mean += static_cast<double>(q[static_cast<std::size_t>(i)]);
-            out.d_q[i] = static_cast<T>(-lambda / static_cast<double>(batch));
+            const T* pi = policy_action.row(i).data();
+            const T* a = data_action.row(i).data();
+            T* d = &out.d_policy_action(i, 0);
+            T row = T(0);
             for (Eigen::Index k = 0; k < dims; ++k) {
-                const double diff = static_cast<double>(policy_action(i, k)) - static_cast<double>(data_action(i, k));
-                require(std::isfinite(diff), fn, "policy_action(", i, ", ", k, ") and data_action must be finite");
-                bc += diff * diff;
-                out.d_policy_action(i, k) = static_cast<T>(2.0 * diff / static_cast<double>(batch * dims));
+                const T diff = pi[k] - a[k];
+                row += diff * diff;
+                d[k] = grad_scale * diff;
             }
+            bc += static_cast<double>(row);
         }
-        out.value = static_cast<T>(-lambda * q_mean / static_cast<double>(batch) + bc / static_cast<double>(batch * dims));
+        out.value = static_cast<T>(-lambda * q_sum / static_cast<double>(batch) + bc / cells);
         return out;
     }
 };

@@ -11,6 +11,7 @@
 
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/types.hpp"
+#include "prefrl/detail/offline_kernels.hpp"
 
 namespace prefrl::offline {
 
@@ -30,10 +31,8 @@ template <std::floating_point T>
 std::size_t check_q_and_v(std::string_view fn, std::span<const T> q, std::span<const T> v) {
     require_non_empty(fn, "q", q.size());
     require_same_size(fn, "v", v.size(), "q", q.size());
-    for (std::size_t i = 0; i < q.size(); ++i) {
-        require(std::isfinite(q[i]), fn, "q[", i, "] must be finite, got ", q[i]);
-        require(std::isfinite(v[i]), fn, "v[", i, "] must be finite, got ", v[i]);
-    }
+    require_all_finite<T>(fn, "q", q);
+    require_all_finite<T>(fn, "v", v);
     return q.size();
 }
 
