@@ -19,6 +19,7 @@
 #include "prefrl/offline/occupancy_regularization.hpp"
 #include "prefrl/offline/odice.hpp"
 #include "prefrl/offline/tabular_algorithms.hpp"
+#include "prefrl/offline/tabular_odice.hpp"
 #include "prefrl/offline/td3_bc.hpp"
 #include "prefrl/offline/trajectory_weighting.hpp"
 #include "prefrl/offline/value_regression.hpp"

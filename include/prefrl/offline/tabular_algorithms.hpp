@@ -3,14 +3,16 @@
 
 /// \file
 /// Offline RL algorithms with tabular function classes, for datasets of a finite MDP: behaviour
-/// cloning (plain or weighted), CQL-Q-learning and IQL. Small, exact versions of the deep
-/// algorithms, to test claims about them on problems whose optimum is known.
+/// cloning (plain or weighted), CQL-Q-learning and in-sample value learning (IQL, XQL, f-DVL).
+/// Small, exact versions of the deep algorithms, to test claims about them on problems whose
+/// optimum is known.
 
 #include <algorithm>
 #include <cmath>
 #include <concepts>
 #include <limits>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "prefrl/core/error.hpp"
@@ -18,6 +20,7 @@
 
 #include <Eigen/Cholesky>
 #include "prefrl/offline/dataset.hpp"
+#include "prefrl/offline/expectile.hpp"
 
 namespace prefrl::detail {
 
@@ -126,24 +129,78 @@ row_matrix<T> tabular_cql(const transition_dataset<T>& data, index_t states, ind
     return q.cast<T>();
 }
 
-/// What `tabular_iql` returns.
+/// What `tabular_in_sample` (and `tabular_iql`) returns.
 template <std::floating_point T>
-struct tabular_iql_result {
+struct tabular_in_sample_result {
     row_matrix<T> q;       ///< Q(s, a) (meaningful where the data has (s, a))
-    vector<T> v;           ///< the expectile value V(s)
+    vector<T> v;           ///< V(s), the value loss's minimizer over the data's Q(s, .)
     row_matrix<T> policy;  ///< advantage-weighted BC: pi(a|s) ∝ sum over data at (s, a) of min(exp((Q - V) / temperature), 100)
 };
 
-/// **IQL, tabular** (Kostrikov et al. 2022): V(s) is the tau-expectile of Q(s, a) over the
-/// data's actions at s, `Q(s, a) = mean over the data's (s, a) of r + gamma (1 - terminal) V(s')`,
-/// iterated; never a max over actions the data lacks. The policy is extracted by
-/// advantage-weighted BC. Optional per-transition `weights` (trajectory weighting) weight every
-/// average, as training on batches drawn with those probabilities does.
+/// The former name of `tabular_in_sample_result`.
 template <std::floating_point T>
-tabular_iql_result<T> tabular_iql(const transition_dataset<T>& data, index_t states, index_t actions, const tabular_offline_options& options = {},
-                                  std::span<const T> weights = {}) {
-    constexpr auto fn = "prefrl::offline::tabular_iql";
-    require_in_open(fn, "tau", options.tau, 0.0, 1.0);
+using tabular_iql_result = tabular_in_sample_result<T>;
+
+/// A value-regression term that in-sample value learning can use: called on spans (q, v), its
+/// result has `d_v`, the gradient in v (`expectile`, `gumbel`, `fdvl`, or your own; convex in v).
+template <class L, class T>
+concept InSampleValueLoss = requires(const L& loss, std::span<const T> x) {
+    { loss(x, x).d_v } -> std::convertible_to<vector<T>>;
+};
+
+}  // namespace prefrl::offline
+
+namespace prefrl::detail {
+
+/// The minimizer over one scalar v of `sum_a counts_a loss(q_a, v)`, from the sign of its slope
+/// (the weighted sum of the term's d_v): starting at `guess` (the previous iteration's V), the
+/// bracket widens (doubling) until the slope is <= 0 below and > 0 above, then bisection to
+/// 1e-12 relative. Throws when the loss has no minimizer (the slope keeps its sign).
+template <std::floating_point T, class Loss>
+double in_sample_minimizer(std::string_view fn, const Loss& loss, const std::vector<T>& q, const std::vector<double>& counts, index_t state,
+                           double guess) {
+    std::vector<T> v(q.size());
+    const auto slope = [&](double at) {
+        std::fill(v.begin(), v.end(), static_cast<T>(at));
+        const auto r = loss(std::span<const T>(q), std::span<const T>(v));
+        double total = 0.0;
+        for (std::size_t a = 0; a < q.size(); ++a) total += counts[a] * static_cast<double>(r.d_v[static_cast<Eigen::Index>(a)]);
+        return total;
+    };
+    const double first_step = std::max(1e-3, 1e-3 * std::abs(guess));
+    double low = guess - first_step, high = guess + first_step, step = first_step;
+    for (int k = 0; k < 100 && slope(low) > 0.0; ++k, step *= 2.0) low -= step;
+    step = first_step;
+    for (int k = 0; k < 100 && slope(high) <= 0.0; ++k, step *= 2.0) high += step;
+    require(slope(low) <= 0.0 && slope(high) > 0.0, fn, "the value loss has no minimizer over V(", state,
+            ") (its slope keeps one sign; f-DVL's total variation needs lambda_ > 1/2)");
+    for (int k = 0; k < 200 && high - low > 1e-12 * std::max(1.0, std::abs(low) + std::abs(high)); ++k) {
+        const double mid = 0.5 * (low + high);
+        (slope(mid) > 0.0 ? high : low) = mid;
+    }
+    return 0.5 * (low + high);
+}
+
+}  // namespace prefrl::detail
+
+namespace prefrl::offline {
+
+/// **In-sample value learning, tabular** — the value step shared by IQL (Kostrikov et al. 2022,
+/// `expectile`), XQL (Garg et al. 2023, `gumbel`) and Dual RL's f-DVL (Sikchi et al. 2024,
+/// `fdvl`): V(s) minimizes the value loss of the data's Q(s, a) at s (weighted by the data's
+/// counts), `Q(s, a) = mean over the data's (s, a) of r + gamma (1 - terminal) V(s')`, iterated;
+/// never a max over actions the data lacks. The policy is extracted by advantage-weighted BC
+/// (weights `min(exp((Q - V) / temperature), 100)`, as IQL and DVL do). Optional per-transition
+/// `weights` (trajectory weighting) weight every average, as training on batches drawn with
+/// those probabilities does. `value_loss` is any `InSampleValueLoss`; V(s) is found from the sign
+/// of its slope, so the loss must be convex in v. XQL's `gumbel` zeroes the gradient of entries
+/// with `(Q - V) / beta > max_clip` (as the authors' code does), which breaks that monotonicity
+/// when the data's Q at a state spread over more than `max_clip beta`: pick beta above it.
+template <std::floating_point T, class Loss>
+    requires InSampleValueLoss<Loss, T>
+tabular_in_sample_result<T> tabular_in_sample(const transition_dataset<T>& data, index_t states, index_t actions, const Loss& value_loss,
+                                              const tabular_offline_options& options = {}, std::span<const T> weights = {},
+                                              std::string_view fn = "prefrl::offline::tabular_in_sample") {
     require_positive(fn, "temperature", options.temperature);
     require(options.gamma >= 0.0 && options.gamma < 1.0, fn, "gamma must be in [0, 1), got ", options.gamma);
     std::vector<index_t> s, a, next;
@@ -156,27 +213,18 @@ tabular_iql_result<T> tabular_iql(const transition_dataset<T>& data, index_t sta
         count(s[i], a[i]) += weight(i);
     }
     Eigen::VectorXd v = Eigen::VectorXd::Zero(states);
+    std::vector<T> q_row;
+    std::vector<double> n_row;
     for (int k = 0; k < options.iterations; ++k) {
-        // expectile of Q(s, .) under the data's action counts: solve sum n_a |tau - 1[q_a < v]| (q_a - v) = 0
         for (index_t state = 0; state < states; ++state) {
-            if (count.row(state).sum() == 0.0) continue;
-            double low = std::numeric_limits<double>::infinity(), high = -low;
+            q_row.clear();
+            n_row.clear();
             for (index_t act = 0; act < actions; ++act)
                 if (count(state, act) > 0.0) {
-                    low = std::min(low, q(state, act));
-                    high = std::max(high, q(state, act));
+                    q_row.push_back(static_cast<T>(q(state, act)));
+                    n_row.push_back(count(state, act));
                 }
-            for (int bisect = 0; bisect < 60; ++bisect) {
-                const double mid = 0.5 * (low + high);
-                double slope = 0.0;
-                for (index_t act = 0; act < actions; ++act)
-                    if (count(state, act) > 0.0) {
-                        const double x = q(state, act) - mid;
-                        slope += count(state, act) * (x < 0.0 ? 1.0 - options.tau : options.tau) * x;
-                    }
-                (slope > 0.0 ? low : high) = mid;
-            }
-            v[state] = 0.5 * (low + high);
+            if (!q_row.empty()) v[state] = detail::in_sample_minimizer(fn, value_loss, q_row, n_row, state, v[state]);
         }
         row_matrix<double> sum = row_matrix<double>::Zero(states, actions);
         for (std::size_t i = 0; i < s.size(); ++i)
@@ -189,6 +237,16 @@ tabular_iql_result<T> tabular_iql(const transition_dataset<T>& data, index_t sta
     for (std::size_t i = 0; i < s.size(); ++i)
         extraction[i] = static_cast<T>(weight(i) * std::min(std::exp((q(s[i], a[i]) - v[s[i]]) / options.temperature), 100.0));
     return {q.cast<T>(), v.cast<T>(), tabular_bc<T>(data, states, actions, extraction)};
+}
+
+/// **IQL, tabular** (Kostrikov et al. 2022): `tabular_in_sample` with IQL's expectile loss at
+/// `options.tau` — V(s) is the tau-expectile of the data's Q(s, .).
+template <std::floating_point T>
+tabular_in_sample_result<T> tabular_iql(const transition_dataset<T>& data, index_t states, index_t actions, const tabular_offline_options& options = {},
+                                        std::span<const T> weights = {}) {
+    constexpr auto fn = "prefrl::offline::tabular_iql";
+    require_in_open(fn, "tau", options.tau, 0.0, 1.0);
+    return tabular_in_sample(data, states, actions, expectile{.tau = options.tau}, options, weights, fn);
 }
 
 }  // namespace prefrl::offline
