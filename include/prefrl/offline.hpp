@@ -16,6 +16,7 @@
 #include "prefrl/offline/expectile.hpp"
 #include "prefrl/offline/fdvl.hpp"
 #include "prefrl/offline/gumbel.hpp"
+#include "prefrl/offline/linear_algorithms.hpp"
 #include "prefrl/offline/occupancy_regularization.hpp"
 #include "prefrl/offline/odice.hpp"
 #include "prefrl/offline/tabular_algorithms.hpp"

@@ -119,6 +119,7 @@ row_matrix<T> tabular_cql(const transition_dataset<T>& data, index_t states, ind
                 const Eigen::VectorXd p = (row.array() - top).exp() / (row.array() - top).exp().sum();
                 const Eigen::VectorXd n = count.row(state).transpose();
                 const Eigen::VectorXd grad = n.cwiseProduct(row) - target_sum.row(state).transpose() - options.alpha * n + options.alpha * visits * p;
+                if (grad.norm() <= 1e-12 * (visits + target_sum.row(state).norm())) break;  // converged
                 Eigen::MatrixXd hessian = Eigen::MatrixXd(n.asDiagonal()) + options.alpha * visits * (Eigen::MatrixXd(p.asDiagonal()) - p * p.transpose());
                 hessian.diagonal().array() += 1e-9;
                 row -= hessian.ldlt().solve(grad);
