@@ -9,6 +9,7 @@
 #include "prefrl/env/bandits.hpp"
 #include "prefrl/env/chains.hpp"
 #include "prefrl/env/gridworld.hpp"
+#include "prefrl/env/point_mass.hpp"
 #include "prefrl/env/rollout.hpp"
 #include "prefrl/env/tabular_environment.hpp"
 

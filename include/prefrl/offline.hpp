@@ -11,6 +11,7 @@
 #include "prefrl/offline/beer.hpp"
 #include "prefrl/offline/behavior_cloning.hpp"
 #include "prefrl/offline/cql.hpp"
+#include "prefrl/offline/continuous_control.hpp"
 #include "prefrl/offline/cql_continuous.hpp"
 #include "prefrl/offline/dataset.hpp"
 #include "prefrl/offline/expectile.hpp"
