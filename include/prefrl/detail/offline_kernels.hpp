@@ -3,9 +3,9 @@
 
 /// \file
 /// Building blocks of the offline-RL terms: input checks that scan a whole array with one
-/// vectorized pass (and only on failure look for the entry to name), and a row softmax for the
-/// narrow row-major matrices of those terms (Q over a few actions or sampled actions), written
-/// as whole-matrix Eigen array expressions so the exponentials are SIMD (Eigen 3.4's exp).
+/// vectorized pass (and only on failure look for the entry to name), and a blocked row softmax
+/// for the narrow row-major matrices of those terms (Q over a few actions or sampled actions),
+/// its exponentials taken by Eigen 3.4's SIMD exp over each block's contiguous entries.
 
 #include <algorithm>
 #include <cmath>
@@ -52,7 +52,8 @@ inline constexpr Eigen::Index softmax_block_rows = 512;
 
 /// The softmax of each row of a narrow row-major matrix (a few to a few hundred columns),
 /// each row multiplied by a factor chosen from its log-sum-exp: writes
-/// `out(i, .) = row_scale(i, lse_i) * softmax(z_i)` and returns the lse. `fill(first, count, dst)`
+/// `out(i, .) = row_scale(i, lse_i) * softmax(z_i)` and returns the lse (`row_scale` is called once
+/// per row, in row order, so it may accumulate). `fill(first, count, dst)`
 /// writes rows [first, first + count) of z to dst (the block of `out`), so z is never stored
 /// whole. Block by block: fill, the row maxima (SIMD) and the shift, Eigen's SIMD exp over the
 /// block's contiguous entries, the row sums, one SIMD log for the block's lse, the scaling —

@@ -7,7 +7,6 @@
 
 #include <cmath>
 #include <concepts>
-#include <limits>
 #include <span>
 #include <utility>
 #include <vector>

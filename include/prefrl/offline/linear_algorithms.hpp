@@ -136,14 +136,6 @@ void preconditioned_descent(FG&& fg, Eigen::VectorXd& theta, const Eigen::Vector
     }
 }
 
-}  // namespace prefrl::detail
-
-namespace prefrl::offline {
-
-}  // namespace prefrl::offline
-
-namespace prefrl::detail {
-
 /// Maximum likelihood of a linear softmax policy on the distinct rows of `d`, each weighted by
 /// `share` (summing to the objective's scale): `sum_i share_i (-log softmax(W x_i)[a_i]) + ridge |W|^2 / 2`.
 template <std::floating_point T>
@@ -201,7 +193,6 @@ namespace prefrl::detail {
 class per_action_least_squares {
 public:
     per_action_least_squares(const linear_data& d, index_t actions, double ridge) : d_(d) {
-        const Eigen::Index k = d.x.cols();
         for (index_t b = 0; b < actions; ++b) {
             Eigen::VectorXd mask = Eigen::VectorXd::Zero(d.x.rows());
             for (std::size_t i = 0; i < d.a.size(); ++i)
@@ -211,7 +202,6 @@ public:
             weights_.push_back(std::move(mask));
             factors_.emplace_back(gram);
         }
-        (void)k;
     }
 
     /// Q's weights, one row per action, fitted to `targets` (one per row of the data).
