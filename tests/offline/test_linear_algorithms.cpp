@@ -10,6 +10,8 @@
 
 #include <vector>
 
+#include "offline/grid_fixture.hpp"
+
 namespace offline = prefrl::offline;
 namespace env = prefrl::env;
 namespace mdp = prefrl::mdp;
@@ -17,15 +19,13 @@ using prefrl::index_t;
 
 namespace {
 
-const std::vector<std::string> layout{"S.....", ".####.", "......", ".#.##.", ".#....", "...#.G"};
-
-mdp::tabular_mdp<double> grid() {
-    return env::gridworld<double>({.layout = layout, .slip = 0.1, .step_reward = 0.0, .goal_reward = 1.0, .gamma = 0.95});
-}
+using prefrl::test::grid;
+using prefrl::test::mixed;
+using prefrl::test::score;
 
 // phi(s): one-hot of the state, then (optionally) a bias and the cell's row and column / 5
 prefrl::vector<double> features(index_t s, index_t states, bool extra) {
-    static const auto map = env::gridworld_states(layout);
+    static const auto map = env::gridworld_states(prefrl::test::grid_layout());
     prefrl::vector<double> x = prefrl::vector<double>::Zero(extra ? states + 3 : states);
     x[s] = 1.0;
     if (extra) {
@@ -36,19 +36,6 @@ prefrl::vector<double> features(index_t s, index_t states, bool extra) {
         }
     }
     return x;
-}
-
-offline::transition_dataset<double> mixed(const mdp::tabular_mdp<double>& m, int random_episodes, int expert_episodes, std::uint64_t seed) {
-    env::tabular_environment<double> world(m);
-    prefrl::generator rng(seed);
-    const auto optimal = mdp::value_iteration(m).policy;
-    auto observe = [](index_t s) { return prefrl::vector<double>::Constant(1, static_cast<double>(s)); };
-    auto encode = [](index_t a) { return prefrl::vector<double>::Constant(1, static_cast<double>(a)); };
-    const auto random = offline::collect<double>(world, [](index_t, prefrl::generator& g) { return prefrl::uniform_index(4, g); }, observe,
-                                                 encode, random_episodes, 100, rng);
-    const auto expert = offline::collect<double>(world, [&](index_t s, prefrl::generator&) { return optimal[static_cast<std::size_t>(s)]; },
-                                                 observe, encode, expert_episodes, 100, rng);
-    return offline::concatenate(random, expert);
 }
 
 // the dataset with its state columns replaced by features
@@ -68,11 +55,6 @@ prefrl::row_matrix<double> as_table(const prefrl::policy::linear_softmax<double>
     prefrl::row_matrix<double> t(states, pi.num_actions());
     for (index_t s = 0; s < states; ++s) t.row(s) = pi.probabilities(features(s, states, extra)).transpose();
     return t;
-}
-
-double score(const mdp::tabular_mdp<double>& m, const prefrl::row_matrix<double>& pi) {
-    const prefrl::row_matrix<double> uniform = prefrl::row_matrix<double>::Constant(m.states(), m.actions(), 1.0 / m.actions());
-    return offline::normalized_score(mdp::evaluate_policy<double>(m, pi)[0], mdp::evaluate_policy<double>(m, uniform)[0], mdp::value_iteration(m).v[0]);
 }
 
 }  // namespace

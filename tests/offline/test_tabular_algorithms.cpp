@@ -10,43 +10,16 @@
 
 #include <vector>
 
+#include "offline/grid_fixture.hpp"
+
 namespace offline = prefrl::offline;
 namespace env = prefrl::env;
 namespace mdp = prefrl::mdp;
 using prefrl::index_t;
 
-namespace {
-
-mdp::tabular_mdp<double> grid() {
-    return env::gridworld<double>({.layout = {"S.....", ".####.", "......", ".#.##.", ".#....", "...#.G"},
-                                   .slip = 0.1,
-                                   .step_reward = 0.0,
-                                   .goal_reward = 1.0,
-                                   .gamma = 0.95});
-}
-
-// D4RL-style normalized score of a stochastic policy, from exact evaluation at the start
-double score(const mdp::tabular_mdp<double>& m, const prefrl::row_matrix<double>& pi) {
-    const prefrl::row_matrix<double> uniform = prefrl::row_matrix<double>::Constant(m.states(), m.actions(), 1.0 / m.actions());
-    const double random = mdp::evaluate_policy<double>(m, uniform)[0];
-    const double expert = mdp::value_iteration(m).v[0];
-    return offline::normalized_score(mdp::evaluate_policy<double>(m, pi)[0], random, expert);
-}
-
-offline::transition_dataset<double> mixed(const mdp::tabular_mdp<double>& m, int random_episodes, int expert_episodes, std::uint64_t seed) {
-    env::tabular_environment<double> world(m);
-    prefrl::generator rng(seed);
-    const auto optimal = mdp::value_iteration(m).policy;
-    auto observe = [](index_t s) { return prefrl::vector<double>::Constant(1, static_cast<double>(s)); };
-    auto encode = [](index_t a) { return prefrl::vector<double>::Constant(1, static_cast<double>(a)); };
-    const auto random = offline::collect<double>(world, [](index_t, prefrl::generator& g) { return prefrl::uniform_index(4, g); }, observe,
-                                                 encode, random_episodes, 100, rng);
-    const auto expert = offline::collect<double>(world, [&](index_t s, prefrl::generator&) { return optimal[static_cast<std::size_t>(s)]; },
-                                                 observe, encode, expert_episodes, 100, rng);
-    return offline::concatenate(random, expert);
-}
-
-}  // namespace
+using prefrl::test::grid;
+using prefrl::test::mixed;
+using prefrl::test::score;
 
 TEST_CASE("tabular IQL and CQL beat behaviour cloning on random + expert data", "[offline][learning]") {
     const auto m = grid();

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <concepts>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "prefrl/core/error.hpp"
@@ -218,40 +219,44 @@ struct action_distribution_divergence {
     }
 };
 
+}  // namespace prefrl::offline
+
+namespace prefrl::detail {
+
+/// `sum over cells of f(p, q)` for two occupancy tables, checking shapes, signs and support.
+template <std::floating_point T, class F>
+T occupancy_divergence_sum(std::string_view fn, const const_matrix_ref<T>& d_policy, const const_matrix_ref<T>& d_reference, F&& f) {
+    require(d_policy.rows() == d_reference.rows() && d_policy.cols() == d_reference.cols() && d_policy.size() > 0, fn,
+            "d_policy is [", d_policy.rows(), ", ", d_policy.cols(), "] but d_reference is [", d_reference.rows(), ", ", d_reference.cols(), "]");
+    double total = 0.0;
+    for (Eigen::Index i = 0; i < d_policy.rows(); ++i)
+        for (Eigen::Index j = 0; j < d_policy.cols(); ++j) {
+            const double p = static_cast<double>(d_policy(i, j)), q = static_cast<double>(d_reference(i, j));
+            require(p >= 0.0 && q >= 0.0, fn, "occupancies must be >= 0, got ", p, " and ", q, " at (", i, ", ", j, ")");
+            require(q > 0.0 || p == 0.0, fn, "d_reference(", i, ", ", j, ") is 0 where d_policy is ", p, ": the divergence is infinite");
+            if (q > 0.0) total += f(p, q);
+        }
+    return static_cast<T>(total);
+}
+
+}  // namespace prefrl::detail
+
+namespace prefrl::offline {
+
 /// **Exact KL between occupancy measures**, `sum d_pi log(d_pi / d_ref)`, over the cells of two
 /// occupancy tables of the same shape (state or state-action; from `prefrl::mdp::occupancy`).
 /// Throws when d_ref is 0 where d_pi is not (the divergence is infinite).
 template <std::floating_point T>
 T occupancy_kl(const_matrix_ref<T> d_policy, const_matrix_ref<T> d_reference) {
-    constexpr auto fn = "prefrl::offline::occupancy_kl";
-    require(d_policy.rows() == d_reference.rows() && d_policy.cols() == d_reference.cols() && d_policy.size() > 0, fn,
-            "d_policy is [", d_policy.rows(), ", ", d_policy.cols(), "] but d_reference is [", d_reference.rows(), ", ", d_reference.cols(), "]");
-    double total = 0.0;
-    for (Eigen::Index i = 0; i < d_policy.rows(); ++i)
-        for (Eigen::Index j = 0; j < d_policy.cols(); ++j) {
-            const double p = static_cast<double>(d_policy(i, j)), q = static_cast<double>(d_reference(i, j));
-            require(p >= 0.0 && q >= 0.0, fn, "occupancies must be >= 0, got ", p, " and ", q, " at (", i, ", ", j, ")");
-            require(q > 0.0 || p == 0.0, fn, "d_reference(", i, ", ", j, ") is 0 where d_policy is ", p, ": the divergence is infinite");
-            if (p > 0.0) total += p * std::log(p / q);
-        }
-    return static_cast<T>(total);
+    return detail::occupancy_divergence_sum<T>("prefrl::offline::occupancy_kl", d_policy, d_reference,
+                                               [](double p, double q) { return p > 0.0 ? p * std::log(p / q) : 0.0; });
 }
 
 /// **Exact chi^2 between occupancy measures**, `sum (d_pi - d_ref)^2 / d_ref` (same conventions).
 template <std::floating_point T>
 T occupancy_chi_square(const_matrix_ref<T> d_policy, const_matrix_ref<T> d_reference) {
-    constexpr auto fn = "prefrl::offline::occupancy_chi_square";
-    require(d_policy.rows() == d_reference.rows() && d_policy.cols() == d_reference.cols() && d_policy.size() > 0, fn,
-            "d_policy is [", d_policy.rows(), ", ", d_policy.cols(), "] but d_reference is [", d_reference.rows(), ", ", d_reference.cols(), "]");
-    double total = 0.0;
-    for (Eigen::Index i = 0; i < d_policy.rows(); ++i)
-        for (Eigen::Index j = 0; j < d_policy.cols(); ++j) {
-            const double p = static_cast<double>(d_policy(i, j)), q = static_cast<double>(d_reference(i, j));
-            require(p >= 0.0 && q >= 0.0, fn, "occupancies must be >= 0, got ", p, " and ", q, " at (", i, ", ", j, ")");
-            require(q > 0.0 || p == 0.0, fn, "d_reference(", i, ", ", j, ") is 0 where d_policy is ", p, ": the divergence is infinite");
-            if (q > 0.0) total += (p - q) * (p - q) / q;
-        }
-    return static_cast<T>(total);
+    return detail::occupancy_divergence_sum<T>("prefrl::offline::occupancy_chi_square", d_policy, d_reference,
+                                               [](double p, double q) { return (p - q) * (p - q) / q; });
 }
 
 }  // namespace prefrl::offline
