@@ -15,6 +15,7 @@
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/types.hpp"
 #include "prefrl/detail/offline_kernels.hpp"
+#include "prefrl/offline/td3_bc.hpp"
 
 namespace prefrl::offline {
 
@@ -76,14 +77,8 @@ struct a2pr {
         detail::require_all_finite<T>(fn, "policy_action", policy_action);
         detail::require_all_finite<T>(fn, "data_action", data_action);
         detail::require_all_finite<T>(fn, "generated_action", generated_action);
-        double scale = 0.0, q_sum = 0.0;
-        for (const T x : q_policy) {
-            scale += std::abs(static_cast<double>(x));
-            q_sum += static_cast<double>(x);
-        }
-        scale /= static_cast<double>(batch);
-        require(scale > 0.0, fn, "mean |q_policy| is 0: lambda = alpha / mean |Q| is undefined");
-        const double lambda = alpha / scale, cells = static_cast<double>(batch * dims);
+        const auto [lambda, q_mean] = detail::td3_bc_lambda<T>(fn, "q_policy", alpha, q_policy);
+        const double cells = static_cast<double>(batch * dims);
         a2pr_result<T> out{T(0), T(0), T(0), row_matrix<T>(batch, dims), vector<T>::Constant(batch, static_cast<T>(-lambda / static_cast<double>(batch))),
                            row_matrix<T>(batch, dims), vector<T>(batch), 0};
         const T mask_t = static_cast<T>(mask), grad_scale = static_cast<T>(2.0 / cells);
@@ -108,7 +103,6 @@ struct a2pr {
             }
             bc += static_cast<double>(m * row);
         }
-        const double q_mean = q_sum / static_cast<double>(batch);
         out.q_term = static_cast<T>(-lambda * q_mean);
         out.bc_term = static_cast<T>(bc / cells);
         out.value = static_cast<T>(-lambda * q_mean + bc / cells);

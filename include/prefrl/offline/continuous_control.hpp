@@ -119,12 +119,13 @@ inline Eigen::VectorXd weighted_least_squares(const Eigen::MatrixXd& x, const Ei
     return gram.ldlt().solve(x.transpose() * c.cwiseProduct(y));
 }
 
-/// One Adam step on the tanh-linear actor from dL/d pi [B, d] at the states (with a bias column).
-template <std::floating_point T>
-void actor_step(offline::tanh_linear_actor<double>& actor, const Eigen::MatrixXd& states_with_bias, const Eigen::MatrixXd& d_pi,
-                optim::adam<double>& adam) {
-    const Eigen::MatrixXd pre = states_with_bias * actor.weights.transpose();
-    const Eigen::MatrixXd d_pre = (d_pi.array() * actor.max_action * (1.0 - pre.array().tanh().square())).matrix();
+/// One Adam step on the tanh-linear actor from dL/d pi [B, d], given the actions `pi` it took at
+/// the states (with a bias column): tanh' = 1 - (pi / max_action)^2, so the forward pass is not
+/// recomputed.
+inline void actor_step(offline::tanh_linear_actor<double>& actor, const Eigen::MatrixXd& states_with_bias, const row_matrix<double>& pi,
+                       const Eigen::MatrixXd& d_pi, optim::adam<double>& adam) {
+    const double m = actor.max_action;
+    const Eigen::MatrixXd d_pre = (d_pi.array() * m * (1.0 - (pi.array() / m).square())).matrix();
     const row_matrix<double> grad = d_pre.transpose() * states_with_bias;
     adam.step(std::span<double>(actor.weights.data(), static_cast<std::size_t>(actor.weights.size())),
               std::span<const double>(grad.data(), static_cast<std::size_t>(grad.size())));
@@ -155,16 +156,17 @@ template <std::floating_point T>
 tanh_linear_actor<T> tanh_linear_bc(const transition_dataset<T>& data, const continuous_offline_options& options = {}, std::span<const T> weights = {}) {
     detail::check_continuous("prefrl::offline::tanh_linear_bc", data, options);
     const Eigen::Index n = data.size(), k = data.observations.cols(), d = data.actions.cols();
+    const Eigen::MatrixXd s = data.observations.template cast<double>();
     Eigen::MatrixXd x(n, k + 1);
-    x << Eigen::VectorXd::Ones(n), data.observations.template cast<double>();
+    x << Eigen::VectorXd::Ones(n), s;
     const row_matrix<double> a = data.actions.template cast<double>();
     tanh_linear_actor<double> actor{row_matrix<double>::Zero(d, k + 1), options.max_action};
     optim::adam<double> adam(static_cast<std::size_t>(d * (k + 1)), {.learning_rate = options.actor_learning_rate});
     const std::vector<double> w(weights.begin(), weights.end());
     for (int it = 0; it < options.iterations; ++it) {
-        const row_matrix<double> pi = actor.act(data.observations.template cast<double>());
+        const row_matrix<double> pi = actor.act(s);
         const auto bc = mse_bc<double>(pi, a, w);
-        detail::actor_step<double>(actor, x, bc.d_policy_action, adam);
+        detail::actor_step(actor, x, pi, bc.d_policy_action, adam);
     }
     return {actor.weights.cast<T>(), static_cast<T>(options.max_action)};
 }
@@ -205,7 +207,7 @@ continuous_control_result<T> linear_td3_bc(const transition_dataset<T>& data, co
         const Eigen::VectorXd q = detail::quadratic_rows(s, pi) * critic;
         const auto loss = term(const_matrix_ref<double>(pi), const_matrix_ref<double>(a_row), std::span<const double>(q.data(), static_cast<std::size_t>(n)));
         const Eigen::MatrixXd d_pi = loss.d_policy_action + (detail::quadratic_action_gradient(critic, s, pi).array().colwise() * loss.d_q.array()).matrix();
-        detail::actor_step<double>(actor, x, d_pi, adam);
+        detail::actor_step(actor, x, pi, d_pi, adam);
         critic_target += options.target_update * (critic - critic_target);
         actor_target.weights += options.target_update * (actor.weights - actor_target.weights);
     }

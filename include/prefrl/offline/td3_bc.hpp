@@ -7,10 +7,30 @@
 #include <cmath>
 #include <concepts>
 #include <span>
+#include <string_view>
+#include <utility>
 
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/types.hpp"
 #include "prefrl/detail/offline_kernels.hpp"
+
+namespace prefrl::detail {
+
+/// TD3+BC's scale of the Q term (shared with A2PR): `lambda = alpha / mean |q|` and `mean q`,
+/// in double; throws when mean |q| is 0 (`name` is the argument holding Q(s, pi(s))).
+template <std::floating_point T>
+std::pair<double, double> td3_bc_lambda(std::string_view fn, std::string_view name, double alpha, std::span<const T> q) {
+    double scale = 0.0, sum = 0.0;
+    for (const T x : q) {
+        scale += std::abs(static_cast<double>(x));
+        sum += static_cast<double>(x);
+    }
+    const double count = static_cast<double>(q.size());
+    require(scale > 0.0, fn, "mean |", name, "| is 0: lambda = alpha / mean |", name, "| is undefined");
+    return {alpha * count / scale, sum / count};
+}
+
+}  // namespace prefrl::detail
 
 namespace prefrl::offline {
 
@@ -45,14 +65,8 @@ struct td3_bc {
         detail::require_all_finite<T>(fn, "q", q);
         detail::require_all_finite<T>(fn, "policy_action", policy_action);
         detail::require_all_finite<T>(fn, "data_action", data_action);
-        double scale = 0.0, q_sum = 0.0;
-        for (const T x : q) {
-            scale += std::abs(static_cast<double>(x));
-            q_sum += static_cast<double>(x);
-        }
-        scale /= static_cast<double>(batch);
-        require(scale > 0.0, fn, "mean |q| is 0: lambda = alpha / mean |q| is undefined");
-        const double lambda = alpha / scale, cells = static_cast<double>(batch * dims);
+        const auto [lambda, q_mean] = detail::td3_bc_lambda<T>(fn, "q", alpha, q);
+        const double cells = static_cast<double>(batch * dims);
         td3_bc_result<T> out{T(0), row_matrix<T>(batch, dims), vector<T>::Constant(batch, static_cast<T>(-lambda / static_cast<double>(batch)))};
         const T grad_scale = static_cast<T>(2.0 / cells);
         double bc = 0.0;
@@ -68,7 +82,7 @@ struct td3_bc {
             }
             bc += static_cast<double>(row);
         }
-        out.value = static_cast<T>(-lambda * q_sum / static_cast<double>(batch) + bc / cells);
+        out.value = static_cast<T>(-lambda * q_mean + bc / cells);
         return out;
     }
 };
