@@ -7,6 +7,7 @@
 #include "prefrl/bandit.hpp"
 #include "prefrl/core.hpp"
 #include "prefrl/env.hpp"
+#include "prefrl/grpo.hpp"
 #include "prefrl/icl.hpp"
 #include "prefrl/interop.hpp"
 #include "prefrl/kernel.hpp"

@@ -9,19 +9,28 @@
 #include "support/data_dir.hpp"
 
 #include <fstream>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace prefrl::test {
 
+inline nlohmann::json read_data_file(const std::string& name) {
+    const std::string path = data_dir() + "/" + name;
+    std::ifstream in(path);
+    if (!in) throw std::runtime_error("cannot open " + path);
+    return nlohmann::json::parse(in);
+}
+
 inline const nlohmann::json& golden() {
-    static const nlohmann::json data = [] {
-        const std::string path = data_dir() + "/golden.json";
-        std::ifstream in(path);
-        if (!in) throw std::runtime_error("cannot open " + path);
-        return nlohmann::json::parse(in);
-    }();
+    static const nlohmann::json data = read_data_file("golden.json");
+    return data;
+}
+
+// TRL's GRPO-family formulas in PyTorch float64 autograd (tests/data/grpo.json).
+inline const nlohmann::json& grpo_golden() {
+    static const nlohmann::json data = read_data_file("grpo.json");
     return data;
 }
 
@@ -29,7 +38,8 @@ template <class T>
 std::vector<T> as_vector(const nlohmann::json& values) {
     std::vector<T> out;
     out.reserve(values.size());
-    for (const auto& v : values) out.push_back(static_cast<T>(v.get<double>()));
+    for (const auto& v : values)
+        out.push_back(v.is_null() ? std::numeric_limits<T>::quiet_NaN() : static_cast<T>(v.get<double>()));
     return out;
 }
 

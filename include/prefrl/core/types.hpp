@@ -12,7 +12,10 @@
 
 #include <concepts>
 #include <cstdint>
+#include <cstddef>
 #include <span>
+#include <type_traits>
+#include <utility>
 
 namespace prefrl {
 
@@ -51,6 +54,39 @@ template <class Derived>
 auto as_span(const Eigen::PlainObjectBase<Derived>& values) {
     using T = typename Derived::Scalar;
     return std::span<const T>(values.data(), static_cast<std::size_t>(values.size()));
+}
+
+
+namespace detail {
+/// Eigen expressions qualify only as vectors with unit inner stride (a column of a row-major
+/// matrix has `data()` too, but its entries are not adjacent).
+template <class R>
+constexpr bool contiguous_if_eigen() {
+    if constexpr (std::is_base_of_v<Eigen::EigenBase<R>, R>)
+        return R::IsVectorAtCompileTime != 0 && R::InnerStrideAtCompileTime == 1;
+    else
+        return true;
+}
+}  // namespace detail
+
+/// Any contiguous 1-D sequence of float or double that can be viewed as a span without a copy:
+/// `std::vector<T>`, `std::array<T, N>`, `std::span<T>`, an Eigen vector or a contiguous Map.
+/// Entry points that take `std::span<const T>` offer an overload on this concept, so T is
+/// deduced from whatever the caller holds.
+template <class R>
+concept ScalarSequence = requires(const R& r) {
+    { r.data() } -> std::convertible_to<const void*>;
+    { r.size() } -> std::convertible_to<std::size_t>;
+} && Scalar<std::remove_cvref_t<decltype(*std::declval<const R&>().data())>> && detail::contiguous_if_eigen<R>();
+
+/// The scalar type of a `ScalarSequence`.
+template <ScalarSequence R>
+using sequence_scalar_t = std::remove_cvref_t<decltype(*std::declval<const R&>().data())>;
+
+/// Views a `ScalarSequence` as a read-only span (no copy).
+template <ScalarSequence R>
+std::span<const sequence_scalar_t<R>> as_const_span(const R& values) {
+    return {values.data(), static_cast<std::size_t>(values.size())};
 }
 
 }  // namespace prefrl
