@@ -5,7 +5,8 @@
 #     scripts/compare.sh            # kernels [4096, 32000], pair losses on 10^6 pairs, DPO from
 #                                   # logits [16, 256, 32000], linear self-attention on 1024 tasks,
 #                                   # float32; value iteration and GAE, float64; bandits and OPE;
-#                                   # the offline-RL terms on 10^5, float32 (about 12 minutes)
+#                                   # the offline-RL terms on 10^5, float32; the GRPO family on [256, 1024] and
+#                                   # from logits [16 x 256, 32000], float32 (about 14 minutes)
 #     scripts/compare.sh --tiny     # the same at toy sizes: a smoke test
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,7 @@ icl_size=()
 rl_size=()
 bandit_size=()
 offline_size=()
+grpo_size=()
 if [ "${1:-}" = "--tiny" ]; then
     rl_size=(--states 100 --steps 1000 --repeats 2)
     bandit_size=(--rounds 1000 --decisions 200 --repeats 2)
@@ -26,6 +28,7 @@ if [ "${1:-}" = "--tiny" ]; then
     icl_size=(--tasks 64 --repeats 2)
     kernel_size=(--rows 64 --vocab 1000 --repeats 2)
     pair_size=(--pairs 1000 --rows 64 --vocab 1000 --repeats 2)
+    grpo_size=(--completions 16 --steps 64 --rows 64 --vocab 1000 --repeats 2)
 fi
 /usr/bin/python3 benchmarks/compare/compare_kernels.py --bench build/release/benchmarks/bench_kernel "${kernel_size[@]}"
 echo
@@ -38,3 +41,5 @@ echo
 /usr/bin/python3 benchmarks/compare/compare_bandit.py --bench build/release/benchmarks/bench_bandit "${bandit_size[@]}"
 echo
 /usr/bin/python3 benchmarks/compare/compare_offline.py --bench build/release/benchmarks/bench_offline "${offline_size[@]}"
+echo
+/usr/bin/python3 benchmarks/compare/compare_grpo.py --bench build/release/benchmarks/bench_grpo "${grpo_size[@]}"
