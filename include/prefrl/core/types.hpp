@@ -2,7 +2,7 @@
 #define PREFRL_CORE_TYPES_HPP
 
 /// \file
-/// Scalar and array aliases used at prefrl's boundaries (DESIGN.md, "Data at the boundaries").
+/// Scalar and array aliases used at prefrl's boundaries.
 ///
 /// 1-D inputs are `std::span<const T>`; 2-D inputs are row-major Eigen matrices taken by
 /// `Eigen::Ref`, so a `std::vector`, an `Eigen::Map` over any buffer, or an xtensor

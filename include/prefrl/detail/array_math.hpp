@@ -21,6 +21,11 @@
 
 namespace prefrl::detail {
 
+/// Entries of one 64-byte vector register (16 floats, 8 doubles): the block size of the
+/// losses that run their whole per-entry computation on fixed-size arrays kept in registers.
+template <class T>
+inline constexpr Eigen::Index register_block_size = static_cast<Eigen::Index>(64 / sizeof(T));
+
 /// 1 where d > 0, else 0, for finite d: (d * 2^k) * 2^k clamped to [0, 1], with 2^(2k)
 /// larger than 1 / (the smallest subnormal), so every positive d reaches 1.
 template <class Derived>

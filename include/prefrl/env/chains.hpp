@@ -71,7 +71,7 @@ mdp::tabular_mdp<T> chain(index_t n = 5, double slip = 0.2, double near_reward =
     return m;
 }
 
-/// **The two-state average-reward MDP** of spec/rl.md: P[0, 0] = (.7, .3), R = 1;
+/// **The two-state average-reward MDP**, a standard test case: P[0, 0] = (.7, .3), R = 1;
 /// P[0, 1] = (.95, .05), R = .5; P[1, 0] = (.2, .8), R = 0; P[1, 1] = (.9, .1), R = -.5. The
 /// optimal policy is (0, 1) with gain 0.625 and bias (0, -1.25).
 template <std::floating_point T>
@@ -88,7 +88,7 @@ mdp::tabular_mdp<T> two_state_average_reward() {
     return m;
 }
 
-/// **The risky-detour MDP** of spec/rl.md's CVaR example (7 states, 2 actions that differ only
+/// **The risky-detour MDP** of the CVaR example in docs/rl.md (7 states, 2 actions that differ only
 /// at D; terminal T; horizon 4, undiscounted): s0 -> L (0.05) or H (0.95), reward 0; L -> D
 /// paying 0, H -> D paying 10; at D, safe (action 0) -> T paying 1, risky (action 1) -> W or X
 /// with probability 1/2 each, paying 0; W -> T paying 3, X -> T paying 0. States: s0 = 0,

@@ -127,10 +127,10 @@ struct policy_loss {
 
 namespace prefrl::detail {
 
-/// Tokens are processed in blocks of one 64-byte register (16 floats, 8 doubles) held in
-/// fixed-size Eigen arrays, one fused pass per block with no intermediate arrays in memory.
+/// Tokens are processed in blocks of one 64-byte register held in fixed-size Eigen arrays,
+/// one fused pass per block with no intermediate arrays in memory.
 template <class T>
-inline constexpr Eigen::Index token_block_size = static_cast<Eigen::Index>(64 / sizeof(T));
+inline constexpr Eigen::Index token_block_size = register_block_size<T>;
 
 template <class T>
 using token_array = Eigen::Array<T, token_block_size<T>, 1>;
@@ -283,13 +283,13 @@ grpo::policy_loss_metrics<T> run_policy_loss(std::string_view fn, const grpo::po
     if (logps.size() != n)
         fail(fn, "logps has ", logps.size(), " entries but completions * steps = ", b.completions, " * ", b.steps, " = ", n);
     if (d_logps.size() != n) fail(fn, "d_logps has ", d_logps.size(), " entries but completions * steps = ", n);
-    for (std::size_t i = 0; i < b.advantages.size() && b.advantages.size() == static_cast<std::size_t>(b.completions); ++i)
-        if (!std::isfinite(b.advantages[i])) fail(fn, "advantages[", i, "] must be finite, got ", b.advantages[i]);
-
     const Eigen::Index B = b.completions, S = b.steps;
     const bool sequence = cfg.level == grpo::importance_sampling::sequence;
     const token_fields fields{.old = !b.old_logps.empty(), .ref = has_beta,
                               .per_token_advantages = b.advantages.size() != static_cast<std::size_t>(B)};
+    if (!fields.per_token_advantages)  // per-token advantages are checked where they are loaded
+        for (std::size_t i = 0; i < b.advantages.size(); ++i)
+            if (!std::isfinite(b.advantages[i])) fail(fn, "advantages[", i, "] must be finite, got ", b.advantages[i]);
     const policy_constants<T> k{cfg.loss,
                                 static_cast<T>(1.0 - cfg.epsilon),
                                 static_cast<T>(1.0 + cfg.epsilon_high),
@@ -308,7 +308,6 @@ grpo::policy_loss_metrics<T> run_policy_loss(std::string_view fn, const grpo::po
     const T* old_data = fields.old ? b.old_logps.data() : nullptr;
     const T* ref_data = has_beta ? b.ref_logps.data() : nullptr;
     const T* a_data = b.advantages.data();
-    auto row_advantage = [&](Eigen::Index i) { return fields.per_token_advantages ? T(0) : a_data[i]; };
 
     // pass 1: each row's active tokens and, at sequence level, its mean log-ratio
     std::vector<double> count(static_cast<std::size_t>(B)), seq_log_ratio(static_cast<std::size_t>(B), 0.0);
@@ -368,7 +367,7 @@ grpo::policy_loss_metrics<T> run_policy_loss(std::string_view fn, const grpo::po
         const double c_double = row_coefficient(i);
         const T c = static_cast<T>(c_double);
         const A seq_lw = A::Constant(static_cast<T>(seq_log_ratio[static_cast<std::size_t>(i)]));
-        if (!fields.per_token_advantages) p.a.setConstant(row_advantage(i));
+        if (!fields.per_token_advantages) p.a.setConstant(a_data[i]);
         double grad_sum = 0.0;  // sequence level: sum_t m dl/dlog_w
         for (Eigen::Index g = 0; g < S; g += token_sum_group) {
             A loss_sum = A::Zero(), kl_sum = A::Zero(), low = A::Zero(), high = A::Zero(), cispo = A::Zero(),
@@ -488,7 +487,6 @@ template <std::floating_point T>
 policy_loss_metrics<T> policy_loss::operator()(const token_batch<T>& batch, std::span<T> d_logps) const {
     constexpr auto fn = "prefrl::grpo::policy_loss";
     validate(fn);
-    prefrl::detail::validate_token_shapes(fn, batch, true, beta != 0.0);
     return prefrl::detail::run_policy_loss<T>(fn, *this, batch, batch.logps, d_logps);
 }
 

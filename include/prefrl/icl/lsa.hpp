@@ -20,7 +20,7 @@ template <std::floating_point T>
 using weight_matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
 
 /// **One linear self-attention head** — von Oswald et al. 2023, "Transformers learn
-/// in-context by gradient descent" (spec/icl.md, checked against the authors' code):
+/// in-context by gradient descent" (checked against the authors' code):
 ///
 ///     Z <- Z + P (W_V C) (W_K C)^T (W_Q Z)
 ///
@@ -108,7 +108,7 @@ struct lsa_gradients {
     }
 };
 
-/// The backward pass of one head's update (spec/icl.md): from the head's input `z` and the
+/// The backward pass of one head's update: from the head's input `z` and the
 /// upstream gradient `upstream = dl/dZ'`, adds dl/dW to `gradients` and returns the update's
 /// share of dl/dZ (without the residual's `upstream`).
 ///

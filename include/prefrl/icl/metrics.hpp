@@ -27,7 +27,7 @@ struct gd_step_size {
     double loss = 0.0;
 };
 
-/// **The best single GD step, in closed form** (spec/icl.md, derived from the task
+/// **The best single GD step, in closed form** (derived from the task
 /// distribution; noise-free tasks): with S = (1/N) sum_i x_i x_i^T, s2 = a^2/3, m4 = a^4/5,
 ///
 ///     eta* = E tr S / E tr S^2,  E tr S = d s2,  E tr S^2 = d (d-1) s2^2 / N + d (m4 + (N-1) s2^2) / N

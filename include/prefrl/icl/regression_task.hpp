@@ -29,7 +29,7 @@ struct regression_task {
 };
 
 /// How tasks are drawn (von Oswald et al. 2023, "Transformers learn in-context by gradient
-/// descent"; spec/icl.md): w ~ N(0, I_d), x ~ U(-a, a)^d, y = w^T x (+ N(0, noise^2)).
+/// descent"): w ~ N(0, I_d), x ~ U(-a, a)^d, y = w^T x (+ N(0, noise^2)).
 struct regression_task_distribution {
     int inputs = 10;       ///< d
     int context = 10;      ///< N, the context pairs

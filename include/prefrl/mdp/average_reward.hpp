@@ -3,7 +3,7 @@
 
 /// \file
 /// Average-reward (undiscounted, unichain) MDPs: a policy's gain and bias, and relative value
-/// iteration for the optimal gain (Puterman 1994, ch. 8; spec/rl.md).
+/// iteration for the optimal gain (Puterman 1994, ch. 8).
 
 #include <cmath>
 #include <concepts>

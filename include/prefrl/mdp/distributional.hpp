@@ -2,7 +2,7 @@
 #define PREFRL_MDP_DISTRIBUTIONAL_HPP
 
 /// \file
-/// Categorical distributional policy evaluation on a tabular MDP (spec/rl.md).
+/// Categorical distributional policy evaluation on a tabular MDP.
 
 #include <cmath>
 #include <concepts>

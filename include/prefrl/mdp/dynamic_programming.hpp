@@ -3,7 +3,7 @@
 
 /// \file
 /// Discounted dynamic programming on a `tabular_mdp` (Puterman 1994; Sutton & Barto 2018,
-/// ch. 4; spec/rl.md): policy evaluation (exact and iterative), Q from V, greedy policies,
+/// ch. 4): policy evaluation (exact and iterative), Q from V, greedy policies,
 /// value iteration and policy iteration.
 
 #include <algorithm>

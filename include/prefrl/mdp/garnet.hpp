@@ -2,7 +2,7 @@
 #define PREFRL_MDP_GARNET_HPP
 
 /// \file
-/// Garnet random MDPs (Archibald et al. 1995, as used by Geist & Scherrer 2014; spec/rl.md).
+/// Garnet random MDPs (Archibald et al. 1995, as used by Geist & Scherrer 2014).
 
 #include <algorithm>
 #include <concepts>

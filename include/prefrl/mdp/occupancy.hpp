@@ -2,7 +2,7 @@
 #define PREFRL_MDP_OCCUPANCY_HPP
 
 /// \file
-/// Discounted state and state-action occupancy measures of a policy (spec/rl.md).
+/// Discounted state and state-action occupancy measures of a policy.
 
 #include <concepts>
 

@@ -3,7 +3,7 @@
 
 /// \file
 /// Finite-horizon return distributions and risk-sensitive (CVaR) control by dynamic
-/// programming on the stock-augmented state (spec/rl.md, "Stock-augmented return-distribution
+/// programming on the stock-augmented state ("Stock-augmented return-distribution
 /// optimization"; Pires et al. 2025, "Optimizing Return Distributions with Distributional
 /// Dynamic Programming"; Bauerle & Ott 2011).
 ///
@@ -168,7 +168,7 @@ struct cvar_solution {
     std::vector<std::pair<double, double>> objective;  ///< (c, c + V_f(start, -c) / alpha) for every candidate c
 };
 
-/// **CVaR-optimal control by DP on the stock-augmented state** (spec/rl.md; Bauerle & Ott
+/// **CVaR-optimal control by DP on the stock-augmented state** (Bauerle & Ott
 /// 2011; Pires et al. 2025): with f(x) = min(x, 0), which is positively homogeneous,
 ///
 ///     V_f(t, s, C) = max_a sum_s' P[s, a, s'] V_f(t + 1, s', C + R[s, a]),   V_f(end, C) = f(C)

@@ -3,7 +3,7 @@
 
 /// \file
 /// A finite MDP as arrays: P[s, a, s'] as an xtensor, R[s, a], gamma, a start distribution and
-/// optional terminal states (spec/rl.md, "Tabular MDP conventions").
+/// optional terminal states (see docs/rl.md).
 
 #include <cmath>
 #include <concepts>

@@ -30,7 +30,7 @@ enum class odice_gradient {
 };
 
 /// Settings of `tabular_odice`; the defaults are the authors' (`odice.py`: lambda 0.6 as in
-/// spec/offline.md, eta 1, EMA 0.005), except Adam's learning rate and the step count, sized
+/// the paper, eta 1, EMA 0.005), except Adam's learning rate and the step count, sized
 /// for a table and rewards scaled to a return range of 1000 (IQL's recipe,
 /// `reward_scale_by_return_range`).
 struct tabular_odice_options {

@@ -2,8 +2,8 @@
 #define PREFRL_POLICY_CATEGORICAL_HPP
 
 /// \file
-/// Categorical distributions from logits: probabilities, entropy and KL with their gradients
-/// (spec/rl.md, "Policies"), shared by the discrete policies.
+/// Categorical distributions from logits: probabilities, entropy and KL with their gradients,
+/// shared by the discrete policies.
 
 #include <cmath>
 #include <concepts>

@@ -151,7 +151,7 @@ void validate_pairs(std::string_view loss, const pair_batch<T>& b, pair_fields f
 /// a loss's whole per-pair computation runs on fixed-size Eigen arrays that the compiler
 /// keeps in registers, one fused pass with no intermediate arrays in memory.
 template <class T>
-inline constexpr Eigen::Index pair_block_size = static_cast<Eigen::Index>(64 / sizeof(T));
+inline constexpr Eigen::Index pair_block_size = register_block_size<T>;
 
 /// One block's worth of values, the type every loss computes with.
 template <class T>

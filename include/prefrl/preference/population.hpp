@@ -17,7 +17,7 @@ namespace prefrl::preference {
 /// The pairs of a population loss over K responses with preferences P and reference pi_ref:
 /// y1, y2 ~ pi_ref independently, the winner drawn from P, so the ordered pair (i, j) with i
 /// chosen has probability pi_ref(i) pi_ref(j) P_ij (counted twice: the loss averages over
-/// both draw orders, as spec/preference.md's `L = 2 sum_{i,j} pi_ref(i) pi_ref(j) P_ij loss_ij`).
+/// both draw orders, as `L = 2 sum_{i,j} pi_ref(i) pi_ref(j) P_ij loss_ij`).
 /// `set_policy(log_pi)` fills the policy log-probs; `batch()` views everything as a weighted
 /// `pair_batch<double>`; `gradient(result, pi)` chains a loss's d_chosen / d_rejected through
 /// log softmax to the policy's logits.

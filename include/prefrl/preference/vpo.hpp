@@ -31,7 +31,7 @@ struct vpo_result : pair_loss_result<T> {
 ///     sign = +1 online (optimism), -1 offline (pessimism)
 ///
 /// The paper's code was not available; this form is derived from its objective with the
-/// DPO reparametrization (spec/preference.md).
+/// DPO reparametrization.
 struct vpo {
     double beta = 0.1;
     double alpha = 0.5;

@@ -2,8 +2,8 @@
 #define PREFRL_VALUE_POLICY_GRADIENT_HPP
 
 /// \file
-/// Policy-gradient losses over T steps with their gradients (rlax `policy_gradients.py`;
-/// spec/rl.md): REINFORCE, the entropy bonus and PPO's clipped surrogate.
+/// Policy-gradient losses over T steps with their gradients (rlax `policy_gradients.py`):
+/// REINFORCE, the entropy bonus and PPO's clipped surrogate.
 
 #include <algorithm>
 #include <cmath>

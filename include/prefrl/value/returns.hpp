@@ -3,7 +3,7 @@
 
 /// \file
 /// Multi-step returns and advantages over a trajectory, with rlax's names and argument order
-/// (spec/rl.md): transition k goes from s_k to s_{k+1} with reward `r_t[k]`, discount
+/// (rlax's convention): transition k goes from s_k to s_{k+1} with reward `r_t[k]`, discount
 /// `discount_t[k] = gamma (1 - terminal)` and `v_t[k] = v(s_{k+1})`. A terminal transition's
 /// zero discount cuts the return there, so episodes may be concatenated.
 

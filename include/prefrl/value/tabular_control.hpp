@@ -23,7 +23,7 @@ namespace prefrl::value {
 /// Which TD error drives the update.
 enum class td_control { q_learning, sarsa, expected_sarsa, double_q_learning };
 
-/// The loop's settings (spec/rl.md's defaults: alpha 0.1, epsilon-greedy 0.1).
+/// The loop's settings (defaults as Sutton & Barto 2018, sec. 6.5: alpha 0.1, epsilon-greedy 0.1).
 struct td_control_options {
     int episodes = 500;
     double alpha = 0.1;

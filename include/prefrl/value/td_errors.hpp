@@ -2,7 +2,7 @@
 #define PREFRL_VALUE_TD_ERRORS_HPP
 
 /// \file
-/// One-transition TD errors, with rlax's names and argument order (spec/rl.md, api.md).
+/// One-transition TD errors, with rlax's names and argument order.
 ///
 /// Time convention (rlax): `_tm1` is where the action was taken; `r_t` and
 /// `discount_t = gamma (1 - terminal_t)` follow it. Each function returns the TD error, target
