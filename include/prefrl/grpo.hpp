@@ -8,6 +8,7 @@
 /// steps from logits. See docs/grpo.md.
 
 #include "prefrl/grpo/advantages.hpp"
+#include "prefrl/grpo/from_hidden.hpp"
 #include "prefrl/grpo/from_logits.hpp"
 #include "prefrl/grpo/kl_estimators.hpp"
 #include "prefrl/grpo/policy_loss.hpp"

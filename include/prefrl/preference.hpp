@@ -14,6 +14,7 @@
 #include "prefrl/preference/dpo.hpp"
 #include "prefrl/preference/dpo_norm.hpp"
 #include "prefrl/preference/exo.hpp"
+#include "prefrl/preference/from_hidden.hpp"
 #include "prefrl/preference/from_logits.hpp"
 #include "prefrl/preference/hinge.hpp"
 #include "prefrl/preference/inpo.hpp"

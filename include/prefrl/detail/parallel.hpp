@@ -12,8 +12,13 @@
 #if defined(_OPENMP)
 /// `for` over rows, in parallel when `condition` holds (enough work to pay for the threads).
 #define PREFRL_PARALLEL_FOR_IF(condition) PREFRL_DETAIL_PRAGMA(omp parallel for schedule(static) if(condition))
+/// `for` over a few large tasks, always in a parallel region (when more than one thread is
+/// allowed): Eigen products inside then run on their own thread, with the blocking of a serial
+/// product, so they round the same whatever the thread count.
+#define PREFRL_PARALLEL_FOR_ALWAYS PREFRL_DETAIL_PRAGMA(omp parallel for schedule(static))
 #else
 #define PREFRL_PARALLEL_FOR_IF(condition)
+#define PREFRL_PARALLEL_FOR_ALWAYS
 #endif
 
 namespace prefrl::detail {

@@ -89,17 +89,17 @@ void row_logprob_backward(const T* z, Eigen::Index n, Eigen::Index label, double
     d[label] += g;
 }
 
-/// Log-sum-exp and gradient of one row with one exponential per entry: the row maximum
-/// m (streaming the row into L2), then `d = exp(z - m)` while summing, then `d *= -g / sum`
-/// with the row in cache and `d[label] = g (1 - softmax_label)`. Returns the row's
-/// log-sum-exp (non-finite for bad rows; `d` is then unspecified). `d` may alias `z`.
+/// First half of `row_logsumexp_and_backward`, for callers that learn the row's upstream
+/// gradient only after its log-sum-exp: writes `d = exp(z - m)` (m = the row maximum) and
+/// returns the row's log-sum-exp, with the sum of the exponentials in `sum`. Non-finite for
+/// bad rows (NaN or +inf, or only -inf), as `row_logsumexp`; `d` is then unspecified. `d`
+/// may alias `z` (read `z[label]` first).
 template <class T>
-double row_logsumexp_and_backward(const T* z, Eigen::Index n, Eigen::Index label, T g, T* d) {
+double row_exp_and_logsumexp(const T* z, Eigen::Index n, T* d, double& sum) {
     const T m = row_max(z, n);
     if (std::isnan(m) || m == std::numeric_limits<T>::infinity()) return std::numeric_limits<double>::quiet_NaN();
     if (m == -std::numeric_limits<T>::infinity()) return -std::numeric_limits<double>::infinity();
-    const double z_label = static_cast<double>(z[label]);  // read before d overwrites an aliased z
-    double sum = 0.0;
+    sum = 0.0;
     for (Eigen::Index j = 0; j < n; j += row_block) {
         const Eigen::Index len = std::min(row_block, n - j);
         mutable_row_array_map<T> block(d + j, len);
@@ -107,9 +107,29 @@ double row_logsumexp_and_backward(const T* z, Eigen::Index n, Eigen::Index label
         sum += static_cast<double>(block.sum());
     }
     if (!std::isfinite(sum)) return std::numeric_limits<double>::quiet_NaN();
-    const double lse = static_cast<double>(m) + std::log(sum);
+    return static_cast<double>(m) + std::log(sum);
+}
+
+/// Second half: `d`, holding exp(z - m) with the given `sum`, becomes the gradient of
+/// `g * (z[label] - lse)`, `g (onehot(label) - softmax(z))`, in place while it is in cache
+/// (`z_label` is the row's logit at the label, `lse` its log-sum-exp).
+template <class T>
+void row_backward_from_exp(T* d, Eigen::Index n, Eigen::Index label, double sum, double z_label, double lse, T g) {
     mutable_row_array_map<T>(d, n) *= static_cast<T>(-static_cast<double>(g) / sum);
     d[label] = static_cast<T>(static_cast<double>(g) * (1.0 - std::exp(z_label - lse)));
+}
+
+/// Log-sum-exp and gradient of one row with one exponential per entry: the row maximum
+/// m (streaming the row into L2), then `d = exp(z - m)` while summing, then `d *= -g / sum`
+/// with the row in cache and `d[label] = g (1 - softmax_label)`. Returns the row's
+/// log-sum-exp (non-finite for bad rows; `d` is then unspecified). `d` may alias `z`.
+template <class T>
+double row_logsumexp_and_backward(const T* z, Eigen::Index n, Eigen::Index label, T g, T* d) {
+    const double z_label = static_cast<double>(z[label]);  // read before d overwrites an aliased z
+    double sum = 0.0;
+    const double lse = row_exp_and_logsumexp(z, n, d, sum);
+    if (!std::isfinite(lse)) return lse;
+    row_backward_from_exp(d, n, label, sum, z_label, lse, g);
     return lse;
 }
 

@@ -27,6 +27,7 @@ namespace prefrl::preference {
 ///
 ///     loss = 1 - sigma(beta a) + sigma(beta b)
 struct apo_zero {
+    static constexpr bool separable = true;  ///< a mean of per-pair terms (`SeparablePairLoss`)
     double beta = 0.1;
 
     template <std::floating_point T>
@@ -58,6 +59,7 @@ struct apo_zero {
 ///
 ///     u = beta (a - b);  loss = sigma(beta a) + 1 - sigma(u)
 struct apo_down {
+    static constexpr bool separable = true;  ///< a mean of per-pair terms (`SeparablePairLoss`)
     double beta = 0.1;
 
     template <std::floating_point T>

@@ -23,6 +23,7 @@ namespace prefrl::preference {
 ///
 ///     loss = -log_sigmoid(beta a - delta) - log_sigmoid(-(beta b - delta))
 struct bco {
+    static constexpr bool separable = true;  ///< a mean of per-pair terms (`SeparablePairLoss`)
     double beta = 0.1;
     double delta = 0.0;
 

@@ -25,6 +25,7 @@ namespace prefrl::preference {
 /// `m exp(-z)` is evaluated as `exp(log_sigmoid(z/tau) - z)`, finite where TRL's product
 /// gives 0 * inf = NaN (very negative z).
 struct discopop {
+    static constexpr bool separable = true;  ///< a mean of per-pair terms (`SeparablePairLoss`)
     double beta = 0.1;
     double tau = 0.05;
 

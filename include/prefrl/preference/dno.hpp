@@ -25,6 +25,7 @@ namespace prefrl::preference {
 ///
 /// Rewards in the metrics: eta (c - ct), eta (r - rt).
 struct dno {
+    static constexpr bool separable = true;  ///< a mean of per-pair terms (`SeparablePairLoss`)
     double eta = 0.1;
 
     template <std::floating_point T>

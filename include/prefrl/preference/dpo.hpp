@@ -38,6 +38,7 @@ enum class f_divergence {
 ///
 ///     auto r = prefrl::preference::dpo{.beta = 0.1}(batch);   // r.value, r.d_chosen, r.d_rejected
 struct dpo {
+    static constexpr bool separable = true;  ///< a mean of per-pair terms (`SeparablePairLoss`)
     double beta = 0.1;
     double label_smoothing = 0.0;
     f_divergence divergence = f_divergence::reverse_kl;

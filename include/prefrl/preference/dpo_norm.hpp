@@ -21,6 +21,7 @@ namespace prefrl::preference {
 ///
 ///     u = beta (a / |y_w| - b / |y_l|);  loss = -log_sigmoid(u)
 struct dpo_norm {
+    static constexpr bool separable = true;  ///< a mean of per-pair terms (`SeparablePairLoss`)
     double beta = 0.1;
 
     template <std::floating_point T>

@@ -22,6 +22,7 @@ namespace prefrl::preference {
 ///     u = beta (a - b), q = sigma(u)
 ///     loss = q (log q - log(1 - eps)) + (1 - q)(log(1 - q) - log eps)   (log q = log_sigmoid(u))
 struct exo {
+    static constexpr bool separable = true;  ///< a mean of per-pair terms (`SeparablePairLoss`)
     double beta = 0.1;
     double label_smoothing = 1e-3;
 

@@ -21,6 +21,7 @@ namespace prefrl::preference {
 ///
 ///     u = beta (a - b);  loss = max(0, 1 - u)   (gradient 0 at u = 1 and above)
 struct hinge {
+    static constexpr bool separable = true;  ///< a mean of per-pair terms (`SeparablePairLoss`)
     double beta = 0.1;
 
     template <std::floating_point T>

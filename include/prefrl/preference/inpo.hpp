@@ -25,6 +25,7 @@ namespace prefrl::preference {
 /// The paper's choice: eta = 0.005, tau = eta/3; tau = 0 is IPO against pi_t. Requires
 /// 0 <= tau <= eta. Rewards in the metrics: eta (c - ct), eta (r - rt).
 struct inpo {
+    static constexpr bool separable = true;  ///< a mean of per-pair terms (`SeparablePairLoss`)
     double eta = 0.005;
     double tau = 0.005 / 3.0;
 

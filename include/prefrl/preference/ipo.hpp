@@ -23,6 +23,7 @@ namespace prefrl::preference {
 ///     D = a - b                  (length_normalize = false: the summed form, as OpenRLHF)
 ///     loss = (D - 1 / (2 beta))^2
 struct ipo {
+    static constexpr bool separable = true;  ///< a mean of per-pair terms (`SeparablePairLoss`)
     double beta = 0.1;
     bool length_normalize = true;
 

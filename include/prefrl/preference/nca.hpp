@@ -21,6 +21,7 @@ namespace prefrl::preference {
 ///
 ///     loss = -log_sigmoid(beta a) - 0.5 log_sigmoid(-beta a) - 0.5 log_sigmoid(-beta b)
 struct nca {
+    static constexpr bool separable = true;  ///< a mean of per-pair terms (`SeparablePairLoss`)
     double beta = 0.1;
 
     template <std::floating_point T>

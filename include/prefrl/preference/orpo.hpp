@@ -27,6 +27,7 @@ namespace prefrl::preference {
 /// SFT loss). cb and rb must be < 0 (the odds of a certain sequence are infinite). Rewards
 /// in the metrics are lambda cb and lambda rb, as TRL logs them.
 struct orpo {
+    static constexpr bool separable = true;  ///< a mean of per-pair terms (`SeparablePairLoss`)
     double lambda_ = 0.1;
 
     template <std::floating_point T>

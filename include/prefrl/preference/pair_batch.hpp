@@ -68,6 +68,16 @@ struct pair_fields {
     bool target = false;     ///< target, in [0, 1]
 };
 
+/// A pair loss whose value is the mean of per-pair terms, no term coupling two pairs: the
+/// loss of a batch is the pair-count-weighted mean of the losses of any split of it into
+/// sub-batches, and so is its gradient. `from_hidden` then runs such a loss chunk by chunk in
+/// one pass. A loss declares it with `static constexpr bool separable = true;` (AOT, whose
+/// sort couples the batch, does not).
+template <class Loss>
+concept SeparablePairLoss = requires {
+    requires Loss::separable;
+};
+
 }  // namespace prefrl::preference
 
 namespace prefrl::detail {

@@ -22,6 +22,7 @@ namespace prefrl::preference {
 ///
 ///     u = beta (a - b);  loss = ((1 - eps)(-log_sigmoid(u)) + eps log_sigmoid(-u)) / (1 - 2 eps)
 struct robust_dpo {
+    static constexpr bool separable = true;  ///< a mean of per-pair terms (`SeparablePairLoss`)
     double beta = 0.1;
     double label_smoothing = 0.0;
 

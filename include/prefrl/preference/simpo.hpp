@@ -25,6 +25,7 @@ namespace prefrl::preference {
 /// Defaults are the paper's (beta = 2.0, gamma = 0.5). Rewards in the metrics are
 /// beta c / |y_w| and beta r / |y_l|, as TRL logs them.
 struct simpo {
+    static constexpr bool separable = true;  ///< a mean of per-pair terms (`SeparablePairLoss`)
     double beta = 2.0;
     double gamma = 0.5;
 

@@ -24,6 +24,7 @@ namespace prefrl::preference {
 ///
 /// beta = 1/eta (official default 0.001). Rewards in the metrics: beta (c - ct), beta (r - rt).
 struct sppo {
+    static constexpr bool separable = true;  ///< a mean of per-pair terms (`SeparablePairLoss`)
     double beta = 0.001;
 
     template <std::floating_point T>

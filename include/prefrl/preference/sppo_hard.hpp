@@ -22,6 +22,7 @@ namespace prefrl::preference {
 ///
 ///     loss = (a - 1/(2 beta))^2 + (b + 1/(2 beta))^2
 struct sppo_hard {
+    static constexpr bool separable = true;  ///< a mean of per-pair terms (`SeparablePairLoss`)
     double beta = 0.1;
 
     template <std::floating_point T>

@@ -24,6 +24,8 @@ template <class... Losses>
 struct weighted_sum {
     static_assert(sizeof...(Losses) > 0, "prefrl::preference::weighted_sum: give at least one (weight, loss) pair");
     std::tuple<std::pair<double, Losses>...> terms;
+    /// A weighted sum of separable losses is separable (`SeparablePairLoss`).
+    static constexpr bool separable = (SeparablePairLoss<Losses> && ...);
 
     explicit weighted_sum(std::pair<double, Losses>... weighted_terms) : terms(std::move(weighted_terms)...) {}
 

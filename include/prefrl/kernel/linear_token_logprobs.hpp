@@ -1,0 +1,434 @@
+#ifndef PREFRL_KERNEL_LINEAR_TOKEN_LOGPROBS_HPP
+#define PREFRL_KERNEL_LINEAR_TOKEN_LOGPROBS_HPP
+
+/// \file
+/// Token log-probabilities straight from a language model's last hidden states and its output
+/// projection, without ever holding the `[rows, vocab]` logits: the CPU counterpart of
+/// Liger-Kernel's fused linear cross-entropy and "chunked losses" (Hsu et al. 2024,
+/// "Liger Kernel: Efficient Triton Kernels for LLM Training"; linkedin/Liger-Kernel,
+/// `src/liger_kernel/ops/fused_linear_cross_entropy.py` and `chunked_loss/`).
+///
+/// With `hidden` H `[rows, hidden_size]` and `weight` W `[vocab, hidden_size]` (row-major, as
+/// `lm_head.weight` is stored), row r's logits are z_r = W h_r and
+///
+///     lp[r]          = m_r (z_r[y_r] - logsumexp(z_r))
+///     d_hidden[r]    = sum_v d_logits[r, v] W[v]          (d_hidden = D W)
+///     d_weight       = sum_r d_logits[r]^T h_r            (d_weight = D^T H)
+///     d_logits[r, v] = g_r m_r (1[v == y_r] - softmax(z_r)_v)
+///
+/// Rows go in chunks: a chunk's logits `H_c W^T` are formed in one buffer, a slice of 2048
+/// vocabulary entries per task (tasks split over threads when OpenMP is on, each an Eigen GEMM),
+/// the row kernels of `token_logprobs` take its log-sum-exps and turn it into d_logits in place,
+/// and per slice two more products add its rows of d_weight and a partial d_hidden. Only rows
+/// with a nonzero mask are computed (masked rows get d_hidden = 0 and may carry any label).
+/// Extra memory: the chunk buffer, `chunk_rows * vocab` entries (by default about 16 MB), and
+/// the slices' partial d_hidden, `chunk_rows * hidden_size` per slice, kept per calling thread
+/// and reused by the next call, plus O(rows).
+///
+/// Deterministic: the chunks and slices depend on the shapes only, each product runs on one
+/// thread with a serial GEMM's blocking, d_weight adds the chunks in order and d_hidden the
+/// slices in order, so 1 and 2 threads give the same bits. (Called from inside your own OpenMP
+/// parallel region, Eigen may pick a threaded blocking and round differently.)
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <cmath>
+#include <concepts>
+#include <cstddef>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "prefrl/core/error.hpp"
+#include "prefrl/core/types.hpp"
+#include "prefrl/detail/parallel.hpp"
+#include "prefrl/detail/row_kernels.hpp"
+
+namespace prefrl::kernel {
+
+/// Options of the fused linear kernels.
+struct linear_logprobs_options {
+    /// Rows per chunk; 0: the library picks about 16 MB of logits per chunk (128 rows of a
+    /// 32000-entry float vocabulary), at least 16 rows.
+    index_t chunk_rows = 0;
+};
+
+/// Token log-probs from hidden states, plus each row's log-sum-exp for the backward pass.
+template <class T>
+struct linear_logprobs_result {
+    vector<T> logprobs;        ///< m * (z[y] - logsumexp(z)) per row; 0 where m = 0
+    vector<double> logsumexp;  ///< logsumexp(z) per row, in double; 0 where m = 0 (not computed)
+};
+
+/// The token NLL (SFT loss) of `linear_cross_entropy`.
+template <class T>
+struct linear_cross_entropy_result {
+    T value{};          ///< -sum_r lp[r] / sum_r m_r: the mask-weighted mean NLL
+    T tokens{};         ///< sum_r m_r
+    vector<T> logprobs; ///< lp[r] per row
+};
+
+}  // namespace prefrl::kernel
+
+namespace prefrl::detail {
+
+/// Logits per chunk, the default: 16 MB of entries.
+inline constexpr std::size_t linear_chunk_bytes = std::size_t{16} << 20;
+
+/// Vocabulary entries per slice of the products. Each slice's products run on one thread
+/// (Eigen's own GEMM threading picks its blocking from the thread count, so it would round
+/// differently on 1 and 2 threads); d_hidden sums the slices' partial products in slice order.
+inline constexpr Eigen::Index linear_vocab_slice = 2048;
+
+/// The chunk size: the caller's, or `linear_chunk_bytes` worth of logit rows (at least 16).
+template <class T>
+Eigen::Index linear_chunk_rows(std::string_view fn, index_t requested, Eigen::Index vocab) {
+    if (requested < 0) fail(fn, "options.chunk_rows must be >= 0 (0: chosen by the library), got ", requested);
+    if (requested > 0) return static_cast<Eigen::Index>(requested);
+    const auto per_row = static_cast<std::size_t>(vocab) * sizeof(T);
+    return static_cast<Eigen::Index>(std::max<std::size_t>(16, linear_chunk_bytes / per_row));
+}
+
+/// Which rows are computed, in which order, cut into chunks: `rows[ends[k-1] .. ends[k])` is
+/// chunk k. The plain kernels take the rows with a nonzero mask in order; the pair losses take
+/// them pair by pair, so that a chunk holds whole pairs.
+struct linear_row_plan {
+    std::vector<index_t> rows;
+    std::vector<std::size_t> ends;
+};
+
+/// The active rows in order, `chunk` at a time.
+template <class T>
+linear_row_plan plan_active_rows(std::span<const T> mask, Eigen::Index chunk) {
+    linear_row_plan plan;
+    for (std::size_t r = 0; r < mask.size(); ++r)
+        if (mask[r] != T(0)) plan.rows.push_back(static_cast<index_t>(r));
+    for (std::size_t end = 0; end < plan.rows.size();) {
+        end = std::min(plan.rows.size(), end + static_cast<std::size_t>(chunk));
+        plan.ends.push_back(end);
+    }
+    return plan;
+}
+
+/// Checks hidden, weight, labels and mask: shapes agree, masks finite, labels in the
+/// vocabulary where the mask is nonzero.
+template <class T>
+void check_linear_inputs(std::string_view fn, const const_matrix_ref<T>& hidden, const const_matrix_ref<T>& weight,
+                         std::span<const index_t> labels, std::span<const T> mask) {
+    require_matrix(fn, "hidden", hidden);
+    require_matrix(fn, "weight", weight);
+    require(weight.cols() == hidden.cols(), fn, "weight is ", weight.rows(), " x ", weight.cols(), " but hidden is ",
+            hidden.rows(), " x ", hidden.cols(), ": weight must be [vocab, hidden_size] with hidden_size = ",
+            hidden.cols());
+    const auto rows = static_cast<std::size_t>(hidden.rows());
+    require(labels.size() == rows, fn, "labels has ", labels.size(), " entries but hidden has ", rows, " rows");
+    require(mask.size() == rows, fn, "mask has ", mask.size(), " entries but hidden has ", rows, " rows");
+    for (std::size_t r = 0; r < rows; ++r) {
+        if (!std::isfinite(mask[r])) fail(fn, "mask[", r, "] must be finite, got ", mask[r]);
+        if (mask[r] != T(0) && (labels[r] < 0 || labels[r] >= weight.rows()))
+            fail(fn, "labels[", r, "] must be in [0, ", weight.rows(), ") (the vocabulary: weight's rows) where mask is nonzero, got ",
+                 labels[r]);
+    }
+}
+
+template <class T>
+void check_linear_gradients(std::string_view fn, const const_matrix_ref<T>& hidden, const const_matrix_ref<T>& weight,
+                            const matrix_ref<T>& d_hidden, const matrix_ref<T>& d_weight) {
+    require_same_shape(fn, "d_hidden", d_hidden, "hidden", hidden);
+    require_same_shape(fn, "d_weight", d_weight, "weight", weight);
+}
+
+/// The buffers of one calling thread, kept between calls (they only grow).
+template <class T>
+struct linear_workspace {
+    std::vector<T> logits, hidden, d_hidden;
+    static linear_workspace& of_this_thread() {
+        thread_local linear_workspace workspace;
+        return workspace;
+    }
+};
+
+/// What a chunked pass computes.
+enum class linear_mode {
+    forward,        ///< log-probs and log-sum-exps only
+    backward,       ///< gradients from a known upstream and the saved log-sum-exps (recomputes the logits)
+    fused           ///< log-probs, then the upstream for the chunk from `chunk_upstream`, then gradients
+};
+
+/// The chunked pass every fused linear kernel runs. For each chunk of `plan`: gather its
+/// hidden rows (unless they are contiguous), logits = H_c W^T, then per row
+///   forward:  lse and lp;
+///   backward: d_logits from the saved lse and `upstream`;
+///   fused:    exp(z - m) in place and lse, lp; `chunk_upstream(k, rows, lp, g)` fills the
+///             upstream g of the chunk's rows (it may throw); then d_logits in place.
+/// and, unless forward, d_hidden_c = D_c W (scattered into d_hidden, whose other rows are set
+/// to 0) and d_weight (+)= D_c^T H_c. `logprobs` and `lse` (size rows) receive lp and lse of
+/// the computed rows. Non-finite logits (from NaN or inf in hidden or weight) are refused after
+/// the chunk, naming the first bad row.
+template <class T, class ChunkUpstream>
+void linear_pass(std::string_view fn, const const_matrix_ref<T>& hidden, const const_matrix_ref<T>& weight,
+                 std::span<const index_t> labels, std::span<const T> mask, const linear_row_plan& plan,
+                 linear_mode mode, std::span<const T> upstream, std::span<const double> saved_lse,
+                 vector<T>& logprobs, vector<double>& lse, matrix_ref<T>* d_hidden, matrix_ref<T>* d_weight,
+                 ChunkUpstream&& chunk_upstream) {
+    using map = Eigen::Map<row_matrix<T>>;
+    const Eigen::Index vocab = weight.rows();
+    const Eigen::Index width = hidden.cols();
+    const bool gradients = mode != linear_mode::forward;
+    logprobs = vector<T>::Zero(hidden.rows());
+    lse = vector<double>::Zero(hidden.rows());
+    if (gradients) d_hidden->setZero();
+    bool first_product = true;
+    std::size_t largest = 0;
+    for (std::size_t k = 0, begin = 0; k < plan.ends.size(); begin = plan.ends[k++])
+        largest = std::max(largest, plan.ends[k] - begin);
+    auto& ws = linear_workspace<T>::of_this_thread();
+    if (ws.logits.size() < largest * static_cast<std::size_t>(vocab))
+        ws.logits.resize(largest * static_cast<std::size_t>(vocab));
+    std::vector<T> g(largest), lp(largest);
+    const Eigen::Index slices = (vocab + linear_vocab_slice - 1) / linear_vocab_slice;
+    std::vector<double> sums(largest), z_label(largest);
+
+    for (std::size_t k = 0, begin = 0; k < plan.ends.size(); begin = plan.ends[k++]) {
+        const auto c = static_cast<Eigen::Index>(plan.ends[k] - begin);
+        const index_t* rows = plan.rows.data() + begin;
+        if (c == 0) {  // a chunk of pairs without tokens: the loss still sees them
+            if (mode == linear_mode::fused) chunk_upstream(k, std::span<const index_t>{}, std::span<const T>{}, std::span<T>{});
+            continue;
+        }
+        const bool contiguous = rows[c - 1] - rows[0] == c - 1;
+        const T* h_data = ws.hidden.data();
+        Eigen::Index h_stride = width;
+        if (contiguous) {
+            h_data = hidden.row(rows[0]).data();
+            h_stride = hidden.outerStride();
+        } else {
+            if (ws.hidden.size() < static_cast<std::size_t>(c * width)) ws.hidden.resize(static_cast<std::size_t>(c * width));
+            h_data = ws.hidden.data();
+            map gathered(ws.hidden.data(), c, width);
+            for (Eigen::Index i = 0; i < c; ++i) gathered.row(i) = hidden.row(rows[i]);
+        }
+        const Eigen::Map<const row_matrix<T>, 0, Eigen::OuterStride<>> h_c(h_data, c, width, Eigen::OuterStride<>(h_stride));
+        map z(ws.logits.data(), c, vocab);
+        // logits, vocabulary slice by slice (each slice's product on one thread)
+        PREFRL_PARALLEL_FOR_ALWAYS
+        for (Eigen::Index s = 0; s < slices; ++s) {
+            const Eigen::Index v0 = s * linear_vocab_slice, len = std::min(linear_vocab_slice, vocab - v0);
+            z.middleCols(v0, len).noalias() = h_c * weight.middleRows(v0, len).transpose();
+        }
+
+        // rows of the chunk: log-sum-exps (and gradients where the upstream is known)
+        PREFRL_PARALLEL_FOR_IF(c * vocab >= parallel_min_elements)
+        for (Eigen::Index i = 0; i < c; ++i) {
+            const index_t r = rows[i];
+            T* zi = z.row(i).data();
+            const double m_r = static_cast<double>(mask[static_cast<std::size_t>(r)]);
+            const Eigen::Index y = labels[static_cast<std::size_t>(r)];
+            double row_lse = 0.0;
+            if (mode == linear_mode::backward) {
+                row_lse = saved_lse[static_cast<std::size_t>(r)];
+                const T gi = static_cast<T>(static_cast<double>(upstream[static_cast<std::size_t>(r)]) * m_r);
+                row_logprob_backward(zi, vocab, y, row_lse, gi, zi);
+            } else if (mode == linear_mode::fused) {
+                z_label[static_cast<std::size_t>(i)] = static_cast<double>(zi[y]);
+                row_lse = row_exp_and_logsumexp(zi, vocab, zi, sums[static_cast<std::size_t>(i)]);
+            } else {
+                row_lse = row_logsumexp(zi, vocab);
+                z_label[static_cast<std::size_t>(i)] = static_cast<double>(zi[y]);
+            }
+            lse[r] = row_lse;
+            if (mode != linear_mode::backward)
+                lp[static_cast<std::size_t>(i)] = static_cast<T>(m_r * (z_label[static_cast<std::size_t>(i)] - row_lse));
+        }
+        for (Eigen::Index i = 0; i < c; ++i)
+            if (!std::isfinite(lse[rows[i]]))
+                fail(fn, "row ", rows[i], " of the logits hidden * weight^T has no finite log-sum-exp (got ", lse[rows[i]],
+                     "): hidden row ", rows[i], " or weight holds NaN or inf, or the product overflows");
+        if (mode != linear_mode::backward)
+            for (Eigen::Index i = 0; i < c; ++i) logprobs[rows[i]] = lp[static_cast<std::size_t>(i)];
+        if (!gradients) continue;
+
+        if (mode == linear_mode::fused) {
+            chunk_upstream(k, std::span<const index_t>(rows, static_cast<std::size_t>(c)),
+                           std::span<const T>(lp.data(), static_cast<std::size_t>(c)),
+                           std::span<T>(g.data(), static_cast<std::size_t>(c)));
+            for (Eigen::Index i = 0; i < c; ++i)
+                if (!std::isfinite(g[static_cast<std::size_t>(i)]))
+                    fail(fn, "the loss's gradient for row ", rows[i], " is not finite (got ", g[static_cast<std::size_t>(i)], ")");
+            PREFRL_PARALLEL_FOR_IF(c * vocab >= parallel_min_elements)
+            for (Eigen::Index i = 0; i < c; ++i) {
+                const index_t r = rows[i];
+                const T gi = static_cast<T>(static_cast<double>(g[static_cast<std::size_t>(i)]) *
+                                            static_cast<double>(mask[static_cast<std::size_t>(r)]));
+                row_backward_from_exp(z.row(i).data(), vocab, labels[static_cast<std::size_t>(r)],
+                                      sums[static_cast<std::size_t>(i)], z_label[static_cast<std::size_t>(i)], lse[r], gi);
+            }
+        }
+
+        // per vocabulary slice: its rows of d_weight (added in chunk order) and its partial
+        // d_hidden_c (added in slice order below), each slice's products on one thread
+        if (ws.d_hidden.size() < static_cast<std::size_t>(slices * c * width))
+            ws.d_hidden.resize(static_cast<std::size_t>(slices * c * width));
+        PREFRL_PARALLEL_FOR_ALWAYS
+        for (Eigen::Index s = 0; s < slices; ++s) {
+            const Eigen::Index v0 = s * linear_vocab_slice, len = std::min(linear_vocab_slice, vocab - v0);
+            const auto z_s = z.middleCols(v0, len);
+            if (first_product)
+                d_weight->middleRows(v0, len).noalias() = z_s.transpose() * h_c;
+            else
+                d_weight->middleRows(v0, len).noalias() += z_s.transpose() * h_c;
+            map(ws.d_hidden.data() + s * c * width, c, width).noalias() = z_s * weight.middleRows(v0, len);
+        }
+        map d_h(ws.d_hidden.data(), c, width);
+        for (Eigen::Index s = 1; s < slices; ++s) d_h += map(ws.d_hidden.data() + s * c * width, c, width);
+        if (contiguous)
+            d_hidden->middleRows(rows[0], c) = d_h;
+        else
+            for (Eigen::Index i = 0; i < c; ++i) d_hidden->row(rows[i]) = d_h.row(i);
+        first_product = false;
+    }
+    if (gradients && first_product) d_weight->setZero();  // no row was computed
+}
+
+/// No chunk upstream (the forward and backward modes).
+struct no_chunk_upstream {
+    template <class... Args>
+    void operator()(Args&&...) const {}
+};
+
+template <class T>
+void check_linear_upstream(std::string_view fn, std::span<const T> upstream, std::span<const T> mask) {
+    require(upstream.size() == mask.size(), fn, "upstream has ", upstream.size(), " entries but hidden has ",
+            mask.size(), " rows");
+    for (std::size_t r = 0; r < upstream.size(); ++r)
+        if (mask[r] != T(0) && !std::isfinite(upstream[r]))
+            fail(fn, "upstream[", r, "] must be finite where mask is nonzero, got ", upstream[r]);
+}
+
+}  // namespace prefrl::detail
+
+namespace prefrl::kernel {
+
+/// Log-probability of each row's label from hidden states and the output projection,
+/// `lp[r] = mask[r] * (z_r[labels[r]] - logsumexp(z_r))` with `z_r = weight * hidden[r]^T`, and
+/// each row's log-sum-exp for `linear_token_logprobs_backward`. The logits are formed a chunk
+/// of rows at a time and never stored whole.
+///
+/// `hidden` `[rows, hidden_size]`, `weight` `[vocab, hidden_size]`: dense row-major Eigen
+/// matrices (a `row_matrix`, an `Eigen::Map` over a tensor's memory) of float or double;
+/// `labels` in [0, vocab) where `mask` is nonzero. Throws `prefrl::invalid_argument` if shapes
+/// disagree, a label is out of range, a mask entry is not finite, or a used row's logits are
+/// not finite.
+template <class H, class W>
+    requires Scalar<typename H::Scalar> && std::same_as<typename H::Scalar, typename W::Scalar>
+linear_logprobs_result<typename H::Scalar> linear_token_logprobs_forward(
+    const Eigen::MatrixBase<H>& hidden, const Eigen::MatrixBase<W>& weight, std::span<const index_t> labels,
+    std::span<const typename H::Scalar> mask, linear_logprobs_options options = {}) {
+    using T = typename H::Scalar;
+    constexpr auto fn = "prefrl::kernel::linear_token_logprobs_forward";
+    const const_matrix_ref<T> h(hidden.derived()), w(weight.derived());
+    detail::check_linear_inputs(fn, h, w, labels, mask);
+    const auto plan = detail::plan_active_rows(mask, detail::linear_chunk_rows<T>(fn, options.chunk_rows, w.rows()));
+    linear_logprobs_result<T> out;
+    detail::linear_pass<T>(fn, h, w, labels, mask, plan, detail::linear_mode::forward, {}, {}, out.logprobs,
+                           out.logsumexp, nullptr, nullptr, detail::no_chunk_upstream{});
+    return out;
+}
+
+/// Gradients of `sum_r upstream[r] * lp[r]` with respect to `hidden` and `weight`, written
+/// into `d_hidden` `[rows, hidden_size]` and `d_weight` `[vocab, hidden_size]` (overwritten,
+/// not accumulated), from the log-sum-exps `linear_token_logprobs_forward` returned: each
+/// chunk's logits are formed again (one more product than the forward), turned into
+/// `d_logits` in place, and multiplied out.
+template <class H, class W>
+    requires Scalar<typename H::Scalar> && std::same_as<typename H::Scalar, typename W::Scalar>
+void linear_token_logprobs_backward(const Eigen::MatrixBase<H>& hidden, const Eigen::MatrixBase<W>& weight,
+                                    std::span<const index_t> labels, std::span<const typename H::Scalar> mask,
+                                    std::span<const typename H::Scalar> upstream, std::span<const double> logsumexp,
+                                    matrix_ref<typename H::Scalar> d_hidden, matrix_ref<typename H::Scalar> d_weight,
+                                    linear_logprobs_options options = {}) {
+    using T = typename H::Scalar;
+    constexpr auto fn = "prefrl::kernel::linear_token_logprobs_backward";
+    const const_matrix_ref<T> h(hidden.derived()), w(weight.derived());
+    detail::check_linear_inputs(fn, h, w, labels, mask);
+    detail::check_linear_gradients(fn, h, w, d_hidden, d_weight);
+    detail::check_linear_upstream(fn, upstream, mask);
+    require(logsumexp.size() == mask.size(), fn, "logsumexp has ", logsumexp.size(), " entries but hidden has ",
+            mask.size(), " rows");
+    for (std::size_t r = 0; r < logsumexp.size(); ++r)
+        if (mask[r] != T(0) && !std::isfinite(logsumexp[r]))
+            fail(fn, "logsumexp[", r, "] must be finite where mask is nonzero, got ", logsumexp[r]);
+    const auto plan = detail::plan_active_rows(mask, detail::linear_chunk_rows<T>(fn, options.chunk_rows, w.rows()));
+    vector<T> unused_lp;
+    vector<double> unused_lse;
+    detail::linear_pass<T>(fn, h, w, labels, mask, plan, detail::linear_mode::backward, upstream, logsumexp,
+                           unused_lp, unused_lse, &d_hidden, &d_weight, detail::no_chunk_upstream{});
+}
+
+/// Forward and backward in one pass, for losses whose upstream gradient is known before the
+/// forward (a token NLL): each chunk's logits are formed once. Returns the log-probs; writes
+/// `d_hidden` and `d_weight` as `linear_token_logprobs_backward` does.
+template <class H, class W>
+    requires Scalar<typename H::Scalar> && std::same_as<typename H::Scalar, typename W::Scalar>
+vector<typename H::Scalar> linear_token_logprobs_and_backward(
+    const Eigen::MatrixBase<H>& hidden, const Eigen::MatrixBase<W>& weight, std::span<const index_t> labels,
+    std::span<const typename H::Scalar> mask, std::span<const typename H::Scalar> upstream,
+    matrix_ref<typename H::Scalar> d_hidden, matrix_ref<typename H::Scalar> d_weight,
+    linear_logprobs_options options = {}) {
+    using T = typename H::Scalar;
+    constexpr auto fn = "prefrl::kernel::linear_token_logprobs_and_backward";
+    const const_matrix_ref<T> h(hidden.derived()), w(weight.derived());
+    detail::check_linear_inputs(fn, h, w, labels, mask);
+    detail::check_linear_gradients(fn, h, w, d_hidden, d_weight);
+    detail::check_linear_upstream(fn, upstream, mask);
+    const auto plan = detail::plan_active_rows(mask, detail::linear_chunk_rows<T>(fn, options.chunk_rows, w.rows()));
+    linear_logprobs_result<T> out;
+    detail::linear_pass<T>(fn, h, w, labels, mask, plan, detail::linear_mode::fused, {}, {}, out.logprobs,
+                           out.logsumexp, &d_hidden, &d_weight,
+                           [&](std::size_t, std::span<const index_t> rows, std::span<const T>, std::span<T> g) {
+                               for (std::size_t i = 0; i < rows.size(); ++i) g[i] = upstream[static_cast<std::size_t>(rows[i])];
+                           });
+    return out.logprobs;
+}
+
+/// **Token NLL from hidden states** (the SFT loss; Liger-Kernel's fused linear cross-entropy):
+/// `value = -sum_r lp[r] / sum_r mask[r]`, PyTorch's `cross_entropy(hidden @ weight.T, labels)`
+/// with the masked rows ignored (`ignore_index`) for a 0/1 mask, in one pass over the chunks.
+/// Writes `d_hidden` and `d_weight` (overwritten). Throws if the mask sums to 0.
+///
+///     prefrl::row_matrix<float> d_hidden(rows, hidden_size), d_weight(vocab, hidden_size);
+///     auto nll = prefrl::kernel::linear_cross_entropy(hidden, weight, labels, mask, d_hidden, d_weight);
+template <class H, class W>
+    requires Scalar<typename H::Scalar> && std::same_as<typename H::Scalar, typename W::Scalar>
+linear_cross_entropy_result<typename H::Scalar> linear_cross_entropy(
+    const Eigen::MatrixBase<H>& hidden, const Eigen::MatrixBase<W>& weight, std::span<const index_t> labels,
+    std::span<const typename H::Scalar> mask, matrix_ref<typename H::Scalar> d_hidden,
+    matrix_ref<typename H::Scalar> d_weight, linear_logprobs_options options = {}) {
+    using T = typename H::Scalar;
+    constexpr auto fn = "prefrl::kernel::linear_cross_entropy";
+    const const_matrix_ref<T> h(hidden.derived()), w(weight.derived());
+    detail::check_linear_inputs(fn, h, w, labels, mask);
+    detail::check_linear_gradients(fn, h, w, d_hidden, d_weight);
+    double tokens = 0.0;
+    for (const T m : mask) tokens += static_cast<double>(m);
+    if (!(tokens > 0.0)) fail(fn, "mask must sum to a positive number of tokens, got ", tokens);
+    const auto plan = detail::plan_active_rows(mask, detail::linear_chunk_rows<T>(fn, options.chunk_rows, w.rows()));
+    const T g = static_cast<T>(-1.0 / tokens);
+    linear_cross_entropy_result<T> out;
+    vector<double> lse;
+    detail::linear_pass<T>(fn, h, w, labels, mask, plan, detail::linear_mode::fused, {}, {}, out.logprobs, lse,
+                           &d_hidden, &d_weight,
+                           [&](std::size_t, std::span<const index_t>, std::span<const T>, std::span<T> up) {
+                               std::fill(up.begin(), up.end(), g);
+                           });
+    double sum = 0.0;
+    for (Eigen::Index r = 0; r < out.logprobs.size(); ++r) sum += static_cast<double>(out.logprobs[r]);
+    out.value = static_cast<T>(-sum / tokens);
+    out.tokens = static_cast<T>(tokens);
+    return out;
+}
+
+}  // namespace prefrl::kernel
+
+#endif  // PREFRL_KERNEL_LINEAR_TOKEN_LOGPROBS_HPP
