@@ -6,14 +6,16 @@
 //   bench_linear --peak-memory=<case>              # one step; prints the peak extra memory as JSON
 //
 // `linear_nll:fused` is kernel::linear_cross_entropy; `linear_dpo:fused` is
-// preference::from_hidden with DPO (pairs of 256-token sequences, or rows / 4 when fewer);
+// preference::from_hidden with DPO (pairs of 256-token sequences, or rows / 4 when fewer) at the
+// default chunk (two passes: a pair does not fit), `linear_dpo:fused_one_pass` with one pair per
+// chunk (one pass, 2 x 256 rows of logits held);
 // `*:materialized` is the same step through the [rows, vocab] logits (H W^T into a reused
 // buffer, the token kernel's fused pass in place, then D W and D^T H); `gemm_floor` is Eigen's
 // own three products on the whole shapes, the floor of this work. Counters: GFLOP/s of the
 // three products (6 rows hidden vocab flops).
 //
-// --peak-memory=fused_nll|fused_dpo|materialized_nll|materialized_dpo allocates the inputs and
-// gradient buffers, touches them, reads the peak resident set (getrusage), runs one step, and
+// --peak-memory=fused_nll|fused_dpo|fused_dpo_one_pass|materialized_nll|materialized_dpo allocates the inputs and
+// gradient buffers, touches them, reads the peak resident set (VmHWM), runs one step, and
 // prints {"case": ..., "extra_mb": peak after - peak before}. benchmarks/compare/compare_linear.py
 // puts both beside PyTorch.
 
@@ -22,8 +24,6 @@
 #include <prefrl/core/random.hpp>
 #include <prefrl/kernel.hpp>
 #include <prefrl/preference.hpp>
-
-#include <sys/resource.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -121,14 +121,21 @@ float fused_nll(problem& p) {
     return prefrl::kernel::linear_cross_entropy(p.hidden, p.weight, p.labels, p.mask, p.d_hidden, p.d_weight).value;
 }
 
-float fused_dpo(problem& p) {
+float dpo_with(problem& p, prefrl::index_t chunk_rows) {
     const Eigen::Index n = p.dpo_rows();
     auto d_hidden = p.d_hidden.topRows(n);
     return prefrl::preference::from_hidden(prefrl::preference::dpo{}, p.hidden.topRows(n), p.weight,
                                            std::span(p.labels).first(n), std::span<const float>(p.mask).first(n),
-                                           p.ref_chosen, p.ref_rejected, p.steps, d_hidden, p.d_weight)
+                                           p.ref_chosen, p.ref_rejected, p.steps, d_hidden, p.d_weight,
+                                           {.chunk_rows = chunk_rows})
         .value;
 }
+
+// the default chunk (16 MB of logits): a pair of two 256-token sequences does not fit, two passes
+float fused_dpo(problem& p) { return dpo_with(p, 0); }
+
+// chunks of one whole pair (2 x 256 rows of logits): one pass, more memory
+float fused_dpo_one_pass(problem& p) { return dpo_with(p, 2 * p.steps); }
 
 template <float (*Step)(problem&)>
 void step_bench(benchmark::State& state, bool dpo_rows) {
@@ -145,6 +152,7 @@ void linear_nll_fused(benchmark::State& s) { step_bench<fused_nll>(s, false); }
 void linear_nll_materialized(benchmark::State& s) { step_bench<materialized_nll>(s, false); }
 void linear_dpo_fused(benchmark::State& s) { step_bench<fused_dpo>(s, true); }
 void linear_dpo_materialized(benchmark::State& s) { step_bench<materialized_dpo>(s, true); }
+void linear_dpo_one_pass(benchmark::State& s) { step_bench<fused_dpo_one_pass>(s, true); }
 
 // Eigen's own three products on the whole shapes: logits, d_hidden, d_weight.
 void gemm_floor(benchmark::State& state) {
@@ -168,10 +176,18 @@ void threads_1_2(benchmark::internal::Benchmark* b) {
     b->Unit(benchmark::kMillisecond)->UseRealTime();
 }
 
+// The peak resident set of this process (VmHWM), in MB. getrusage's ru_maxrss is not used:
+// Linux carries it across exec, so a child of a large parent (the Python comparison script)
+// would start from the parent's peak.
 double peak_mb() {
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    return static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux: kilobytes
+    std::FILE* status = std::fopen("/proc/self/status", "r");
+    if (status == nullptr) return 0.0;
+    char line[256];
+    double kb = 0.0;
+    while (std::fgets(line, sizeof line, status) != nullptr)
+        if (std::strncmp(line, "VmHWM:", 6) == 0) kb = std::atof(line + 6);
+    std::fclose(status);
+    return kb / 1024.0;
 }
 
 int peak_memory(const std::string& name) {
@@ -179,11 +195,12 @@ int peak_memory(const std::string& name) {
     float (*step)(problem&) = nullptr;
     if (name == "fused_nll") step = fused_nll;
     if (name == "fused_dpo") step = fused_dpo;
+    if (name == "fused_dpo_one_pass") step = fused_dpo_one_pass;
     if (name == "materialized_nll") step = materialized_nll;
     if (name == "materialized_dpo") step = materialized_dpo;
     if (step == nullptr) {
-        std::fprintf(stderr, "bench_linear: unknown --peak-memory case '%s' (fused_nll, fused_dpo, materialized_nll, "
-                             "materialized_dpo)\n", name.c_str());
+        std::fprintf(stderr, "bench_linear: unknown --peak-memory case '%s' (fused_nll, fused_dpo, fused_dpo_one_pass, "
+                             "materialized_nll, materialized_dpo)\n", name.c_str());
         return 1;
     }
     const double before = peak_mb();
@@ -201,6 +218,7 @@ BENCHMARK(linear_nll_fused)->Name("linear_nll:fused")->Apply(threads_1_2);
 BENCHMARK(linear_nll_materialized)->Name("linear_nll:materialized")->Apply(threads_1_2);
 BENCHMARK(linear_dpo_fused)->Name("linear_dpo:fused")->Apply(threads_1_2);
 BENCHMARK(linear_dpo_materialized)->Name("linear_dpo:materialized")->Apply(threads_1_2);
+BENCHMARK(linear_dpo_one_pass)->Name("linear_dpo:fused_one_pass")->Apply(threads_1_2);
 
 int main(int argc, char** argv) {
     for (int i = 1; i < argc; ++i)

@@ -3,11 +3,16 @@
 log-probs, never holding the [rows, vocab] logits) beside PyTorch eager on the same step
 (F.linear + log_softmax + gather + loss + backward), equal threads, and beside prefrl's own
 materialized path. Two losses: the token NLL (SFT) over every row, and DPO over pairs of
-256-token sequences (rows / 4 when fewer rows).
+256-token sequences (rows / 4 when fewer rows), at the default chunk (a pair does not fit: two
+passes) and with one pair per chunk (one pass, more memory).
+
+PyTorch's products go to the system BLAS (Debian's python3-torch is built with BLAS_INFO=generic):
+scripts/compare.sh installs OpenBLAS (libopenblas0-pthread), without which they would run on the
+reference BLAS, about 20x slower; OPENBLAS_NUM_THREADS is set to the thread count.
 
 Time: median of --repeats, PyTorch with freed memory kept (bench_common.REUSE_MEMORY: no page
 faults after warm-up, its strongest setting). Memory: one step in a fresh process, the growth
-of the peak resident set (getrusage) beyond the inputs and the gradient buffers, 1 thread.
+of the peak resident set (VmHWM) beyond the inputs and the gradient buffers, 1 thread.
 GFLOP/s counts the three products (6 rows hidden vocab flops); Eigen's GEMM on the whole shapes
 (`gemm_floor`) is the floor of this work.
 
@@ -19,7 +24,6 @@ GFLOP/s counts the three products (6 rows hidden vocab flops); Eigen's GEMM on t
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -79,13 +83,23 @@ def torch_times(rows, hidden, vocab, threads, repeats):
     return out
 
 
+def peak_mb():
+    """This process's peak resident set (VmHWM). Not getrusage's ru_maxrss: Linux carries it
+    across exec, so a child would start from its parent's peak."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    return 0.0
+
+
 def torch_memory(case, rows, hidden, vocab):
     import torch
     torch.set_num_threads(1)
     run, h, w = step_fn(case, rows, hidden, vocab)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    before = peak_mb()
     run()
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    after = peak_mb()
     gradients = (h.numel() + w.numel()) * 4 / 2 ** 20  # allocated by backward: not extra
     return {"extra_mb": after - before - gradients}
 
@@ -138,11 +152,14 @@ def main():
             print(f"(prefrl has no {t}-thread results: built without OpenMP?)")
             continue
         theirs = run_json_child(__file__, ["--torch-worker", "--threads", str(t), "--repeats", str(args.repeats),
-                                           *size_args], REUSE_MEMORY)
+                                           *size_args], dict(REUSE_MEMORY, OPENBLAS_NUM_THREADS=str(t)))
         floor = ours[("gemm_floor", t)]
-        for case, rows in (("nll", args.rows), ("dpo", dpo_rows)):
-            mine, materialized = ours[(f"linear_{case}:fused", t)], ours[(f"linear_{case}:materialized", t)]
+        for case, rows, variant in (("nll", args.rows, "fused"), ("dpo", dpo_rows, "fused"),
+                                    ("dpo_1pass", dpo_rows, "fused_one_pass")):
+            base = case.split("_")[0]
+            mine, materialized = ours[(f"linear_{base}:{variant}", t)], ours[(f"linear_{base}:materialized", t)]
             case_gflop = gflop * rows / args.rows
+            theirs[case] = theirs[base]
             print(f"{case:<10}{t:>8}{mine:>9.1f}{materialized:>14.1f}{theirs[case]:>10.1f}{theirs[case] / mine:>8.2f}x"
                   f"{case_gflop / mine * 1e3:>9.1f}{gflop / floor * 1e3:>12.1f}")
             summary.append(f"{case}_{t}t_speedup={theirs[case] / mine:.2f}")
@@ -151,14 +168,17 @@ def main():
     header = f"{'step':<10}{'prefrl':>9}{'materialized':>14}{'PyTorch':>10}{'prefrl/PyTorch':>16}"
     print(header)
     print("-" * len(header))
-    for case in ("nll", "dpo"):
-        mine = prefrl_memory(args.bench, f"fused_{case}", sizes)
-        materialized = prefrl_memory(args.bench, f"materialized_{case}", sizes)
-        theirs = run_json_child(__file__, ["--torch-memory", case, *size_args], {})["extra_mb"]
+    for case in ("nll", "dpo", "dpo_1pass"):
+        base = case.split("_")[0]
+        mine = prefrl_memory(args.bench, "fused_dpo_one_pass" if case == "dpo_1pass" else f"fused_{case}", sizes)
+        materialized = prefrl_memory(args.bench, f"materialized_{base}", sizes)
+        theirs = run_json_child(__file__, ["--torch-memory", base, *size_args], {"OPENBLAS_NUM_THREADS": "1"})["extra_mb"]
         ratio = mine / theirs if theirs > 0 else float("nan")
         print(f"{case:<10}{mine:>9.1f}{materialized:>14.1f}{theirs:>10.1f}{100 * ratio:>15.1f}%")
         summary.append(f"{case}_memory_fraction={ratio:.3f}")
-    print("\nspeedup = PyTorch / prefrl; GFLOP/s of prefrl's fused step; Eigen GEMM: its three products alone")
+    print("\nspeedup = PyTorch / prefrl; GFLOP/s of prefrl's fused step (3 products counted, also for the two-pass dpo,")
+    print("which forms the logits twice); Eigen GEMM: its three products alone on the whole shapes; dpo: the default")
+    print("chunk, two passes; dpo_1pass: chunks of one whole pair, one pass")
     print("result: " + " ".join(summary))
 
 

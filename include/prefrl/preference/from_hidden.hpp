@@ -61,6 +61,94 @@ linear_row_plan plan_pairs(std::span<const T> mask, Eigen::Index pairs, Eigen::I
     return plan;
 }
 
+/// One pass: chunks of whole pairs; each chunk's loss on its pairs (a mean over them) gives the
+/// exact gradient of its rows once scaled by pairs_in_chunk / pairs.
+template <class T, class Loss, class BatchOf>
+preference::from_hidden_result<pair_loss_result<T>, T> from_hidden_one_pass(
+    std::string_view fn, const Loss& loss, const const_matrix_ref<T>& h, const const_matrix_ref<T>& w,
+    std::span<const index_t> labels, std::span<const T> mask, const linear_row_plan& plan,
+    const std::vector<Eigen::Index>& first_pair, Eigen::Index pairs, index_t steps, const BatchOf& batch_of,
+    matrix_ref<T>& d_hidden, matrix_ref<T>& d_weight) {
+    preference::from_hidden_result<pair_loss_result<T>, T> out;
+    out.sequence_logprobs = vector<T>::Zero(2 * pairs);
+    out.d_chosen.resize(pairs);
+    out.d_rejected.resize(pairs);
+    double sums[6] = {};  // value, rewards chosen / rejected, accuracies, logps chosen / rejected
+    vector<T> token_lp;
+    vector<double> lse;
+    linear_pass<T>(
+        fn, h, w, labels, mask, plan, linear_mode::fused, {}, {}, token_lp, lse, &d_hidden, &d_weight,
+        [&](std::size_t k, std::span<const index_t> rows, std::span<const T> lp, std::span<T> g) {
+            const Eigen::Index p0 = first_pair[k], count = first_pair[k + 1] - p0;
+            std::vector<double> sequence(static_cast<std::size_t>(2 * count), 0.0);  // chosen, then rejected
+            const auto slot = [&](index_t r) {
+                const Eigen::Index s = r / steps;
+                return static_cast<std::size_t>(s < pairs ? s - p0 : count + s - pairs - p0);
+            };
+            for (std::size_t i = 0; i < rows.size(); ++i) sequence[slot(rows[i])] += static_cast<double>(lp[i]);
+            for (Eigen::Index i = 0; i < count; ++i) {
+                out.sequence_logprobs[p0 + i] = static_cast<T>(sequence[static_cast<std::size_t>(i)]);
+                out.sequence_logprobs[pairs + p0 + i] = static_cast<T>(sequence[static_cast<std::size_t>(count + i)]);
+            }
+            const std::span<T> d_c(out.d_chosen.data() + p0, static_cast<std::size_t>(count));
+            const std::span<T> d_r(out.d_rejected.data() + p0, static_cast<std::size_t>(count));
+            pair_loss_metrics<T> m;
+            try {
+                m = loss(batch_of(out.sequence_logprobs, p0, count), d_c, d_r);
+            } catch (const invalid_argument& e) {
+                fail(fn, "pairs [", p0, ", ", p0 + count, ") (entry i is pair ", p0, " + i): ", e.what());
+            }
+            // the chunk's loss is a mean over its pairs; the batch's, over all pairs
+            const double share = static_cast<double>(count) / static_cast<double>(pairs);
+            const T share_t = static_cast<T>(share);
+            for (Eigen::Index i = 0; i < count; ++i) {
+                d_c[static_cast<std::size_t>(i)] *= share_t;
+                d_r[static_cast<std::size_t>(i)] *= share_t;
+            }
+            const T chunk_metrics[6] = {m.value, m.rewards_chosen, m.rewards_rejected, m.rewards_accuracies,
+                                        m.logps_chosen, m.logps_rejected};
+            for (int j = 0; j < 6; ++j) sums[j] += share * static_cast<double>(chunk_metrics[j]);
+            for (std::size_t i = 0; i < rows.size(); ++i) {
+                const std::size_t s = slot(rows[i]);
+                g[i] = s < static_cast<std::size_t>(count) ? d_c[s] : d_r[s - static_cast<std::size_t>(count)];
+            }
+        });
+    out.value = static_cast<T>(sums[0]);
+    out.rewards_chosen = static_cast<T>(sums[1]);
+    out.rewards_rejected = static_cast<T>(sums[2]);
+    out.rewards_accuracies = static_cast<T>(sums[3]);
+    out.rewards_margins = static_cast<T>(sums[1] - sums[2]);
+    out.logps_chosen = static_cast<T>(sums[4]);
+    out.logps_rejected = static_cast<T>(sums[5]);
+    return out;
+}
+
+/// Two passes: the forward (log-sum-exps kept), the loss on the whole batch, the backward
+/// (each chunk's logits formed again).
+template <class T, class Loss, class BatchOf>
+auto from_hidden_two_passes(std::string_view fn, const Loss& loss, const const_matrix_ref<T>& h,
+                            const const_matrix_ref<T>& w, std::span<const index_t> labels, std::span<const T> mask,
+                            Eigen::Index chunk, Eigen::Index pairs, index_t steps, const BatchOf& batch_of,
+                            matrix_ref<T>& d_hidden, matrix_ref<T>& d_weight) {
+    const auto plan = plan_active_rows(mask, chunk);
+    vector<T> token_lp;
+    vector<double> lse;
+    linear_pass<T>(fn, h, w, labels, mask, plan, linear_mode::forward, {}, {}, token_lp, lse, nullptr, nullptr,
+                   no_chunk_upstream{});
+    const vector<T> sequence = kernel::sequence_sums(token_lp, steps);
+    using loss_result = decltype(loss(batch_of(sequence, 0, pairs)));
+    preference::from_hidden_result<loss_result, T> out{loss(batch_of(sequence, 0, pairs)), sequence};
+    vector<T> d_sequence(2 * pairs);
+    d_sequence << out.d_chosen, out.d_rejected;
+    const vector<T> upstream = kernel::sequence_broadcast<T>(as_span(d_sequence), steps);
+    vector<T> unused_lp;
+    vector<double> unused_lse;
+    linear_pass<T>(fn, h, w, labels, mask, plan, linear_mode::backward, as_span(upstream),
+                   std::span<const double>(lse.data(), static_cast<std::size_t>(lse.size())), unused_lp, unused_lse,
+                   &d_hidden, &d_weight, no_chunk_upstream{});
+    return out;
+}
+
 }  // namespace prefrl::detail
 
 namespace prefrl::preference {
@@ -72,9 +160,11 @@ namespace prefrl::preference {
 /// (overwritten) and returns the loss's result with each sequence's log-prob.
 ///
 /// A loss that is a mean of per-pair terms (`SeparablePairLoss`: DPO and most of its family)
-/// runs in one pass: chunks of whole pairs, each chunk's loss and gradient exact, its logits
-/// formed once. Other losses (AOT's sort couples the batch) take two passes: the forward, the
-/// loss on the whole batch, then the backward, which forms each chunk's logits again.
+/// runs in one pass when every pair's rows fit in a chunk: chunks of whole pairs, each chunk's
+/// loss and gradient exact, its logits formed once. Other losses (AOT's sort couples the
+/// batch), and pairs longer than a chunk (raise `options.chunk_rows` to trade memory for the
+/// one pass), take two passes: the forward, the loss on the whole batch, then the backward,
+/// which forms each chunk's logits again.
 ///
 ///     prefrl::row_matrix<float> d_hidden(hidden.rows(), hidden.cols()), d_weight(weight.rows(), weight.cols());
 ///     auto r = prefrl::preference::from_hidden(prefrl::preference::dpo{.beta = 0.1}, hidden, weight, labels, mask,
@@ -117,77 +207,14 @@ auto from_hidden(const Loss& loss, const Eigen::MatrixBase<H>& hidden, const Eig
     if constexpr (SeparablePairLoss<Loss>) {
         std::vector<Eigen::Index> first_pair;
         const auto plan = detail::plan_pairs(mask, pairs, static_cast<Eigen::Index>(steps), chunk, first_pair);
-        from_hidden_result<pair_loss_result<T>, T> out;
-        out.sequence_logprobs = vector<T>::Zero(2 * pairs);
-        out.d_chosen.resize(pairs);
-        out.d_rejected.resize(pairs);
-        double sums[6] = {};  // value, rewards chosen / rejected, accuracies, logps chosen / rejected
-        vector<T> token_lp;
-        vector<double> lse;
-        detail::linear_pass<T>(
-            fn, h, w, labels, mask, plan, detail::linear_mode::fused, {}, {}, token_lp, lse, &d_hidden, &d_weight,
-            [&](std::size_t k, std::span<const index_t> rows, std::span<const T> lp, std::span<T> g) {
-                const Eigen::Index p0 = first_pair[k], count = first_pair[k + 1] - p0;
-                std::vector<double> sequence(static_cast<std::size_t>(2 * count), 0.0);  // chosen, then rejected
-                const auto slot = [&](index_t r) {
-                    const Eigen::Index s = r / steps;
-                    return static_cast<std::size_t>(s < pairs ? s - p0 : count + s - pairs - p0);
-                };
-                for (std::size_t i = 0; i < rows.size(); ++i) sequence[slot(rows[i])] += static_cast<double>(lp[i]);
-                for (Eigen::Index i = 0; i < count; ++i) {
-                    out.sequence_logprobs[p0 + i] = static_cast<T>(sequence[static_cast<std::size_t>(i)]);
-                    out.sequence_logprobs[pairs + p0 + i] = static_cast<T>(sequence[static_cast<std::size_t>(count + i)]);
-                }
-                const std::span<T> d_c(out.d_chosen.data() + p0, static_cast<std::size_t>(count));
-                const std::span<T> d_r(out.d_rejected.data() + p0, static_cast<std::size_t>(count));
-                pair_loss_metrics<T> m;
-                try {
-                    m = loss(batch_of(out.sequence_logprobs, p0, count), d_c, d_r);
-                } catch (const invalid_argument& e) {
-                    fail(fn, "pairs [", p0, ", ", p0 + count, ") (entry i is pair ", p0, " + i): ", e.what());
-                }
-                // the chunk's loss is a mean over its pairs; the batch's, over all pairs
-                const double share = static_cast<double>(count) / static_cast<double>(pairs);
-                const T share_t = static_cast<T>(share);
-                for (Eigen::Index i = 0; i < count; ++i) {
-                    d_c[static_cast<std::size_t>(i)] *= share_t;
-                    d_r[static_cast<std::size_t>(i)] *= share_t;
-                }
-                const T chunk_metrics[6] = {m.value, m.rewards_chosen, m.rewards_rejected, m.rewards_accuracies,
-                                            m.logps_chosen, m.logps_rejected};
-                for (int j = 0; j < 6; ++j) sums[j] += share * static_cast<double>(chunk_metrics[j]);
-                for (std::size_t i = 0; i < rows.size(); ++i) {
-                    const std::size_t s = slot(rows[i]);
-                    g[i] = s < static_cast<std::size_t>(count) ? d_c[s] : d_r[s - static_cast<std::size_t>(count)];
-                }
-            });
-        out.value = static_cast<T>(sums[0]);
-        out.rewards_chosen = static_cast<T>(sums[1]);
-        out.rewards_rejected = static_cast<T>(sums[2]);
-        out.rewards_accuracies = static_cast<T>(sums[3]);
-        out.rewards_margins = static_cast<T>(sums[1] - sums[2]);
-        out.logps_chosen = static_cast<T>(sums[4]);
-        out.logps_rejected = static_cast<T>(sums[5]);
-        return out;
-    } else {
-        const auto plan = detail::plan_active_rows(mask, chunk);
-        vector<T> token_lp;
-        vector<double> lse;
-        detail::linear_pass<T>(fn, h, w, labels, mask, plan, detail::linear_mode::forward, {}, {}, token_lp, lse,
-                               nullptr, nullptr, detail::no_chunk_upstream{});
-        const vector<T> sequence = kernel::sequence_sums(token_lp, steps);
-        using loss_result = decltype(loss(batch_of(sequence, 0, pairs)));
-        from_hidden_result<loss_result, T> out{loss(batch_of(sequence, 0, pairs)), sequence};
-        vector<T> d_sequence(2 * pairs);
-        d_sequence << out.d_chosen, out.d_rejected;
-        const vector<T> upstream = kernel::sequence_broadcast<T>(as_span(d_sequence), steps);
-        vector<T> unused_lp;
-        vector<double> unused_lse;
-        detail::linear_pass<T>(fn, h, w, labels, mask, plan, detail::linear_mode::backward, as_span(upstream),
-                               std::span<const double>(lse.data(), static_cast<std::size_t>(lse.size())), unused_lp,
-                               unused_lse, &d_hidden, &d_weight, detail::no_chunk_upstream{});
-        return out;
+        bool pairs_fit = true;  // else a chunk would exceed the memory bound: two passes instead
+        for (std::size_t k = 0, begin = 0; k < plan.ends.size(); begin = plan.ends[k++])
+            pairs_fit = pairs_fit && plan.ends[k] - begin <= static_cast<std::size_t>(chunk);
+        if (pairs_fit) return detail::from_hidden_one_pass<T>(fn, loss, h, w, labels, mask, plan, first_pair, pairs,
+                                                               steps, batch_of, d_hidden, d_weight);
     }
+    return detail::from_hidden_two_passes<T>(fn, loss, h, w, labels, mask, chunk, pairs, steps, batch_of, d_hidden,
+                                              d_weight);
 }
 
 }  // namespace prefrl::preference
