@@ -29,5 +29,6 @@ prefrl_require_packages() {
     fi
 }
 
-# What building and testing prefrl needs (tests, examples and benchmarks are all built).
-PREFRL_BUILD_PACKAGES=(g++ cmake ninja-build ccache libeigen3-dev xtensor-dev catch2 nlohmann-json3-dev libbenchmark-dev)
+# What building and testing prefrl needs (tests, examples and benchmarks are all built);
+# libtorch-dev is optional for users (prefrl::torch), installed here for its tests.
+PREFRL_BUILD_PACKAGES=(g++ cmake ninja-build ccache libeigen3-dev xtensor-dev catch2 nlohmann-json3-dev libbenchmark-dev libtorch-dev)

@@ -21,6 +21,15 @@ cmake -S "$root/tests/consumer/find_package" -B "$work/fp" -G Ninja -DCMAKE_PREF
 cmake --build "$work/fp" >/dev/null
 "$work/fp/consumer"
 
+if compgen -G "/usr/lib/*/cmake/Torch/TorchConfig.cmake" >/dev/null; then
+    echo "== find_package(prefrl COMPONENTS torch): prefrl::torch"
+    cmake -S "$root/tests/consumer/find_package_torch" -B "$work/fpt" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
+    cmake --build "$work/fpt" >/dev/null
+    "$work/fpt/consumer_torch"
+else
+    echo "== (libtorch not installed: prefrl::torch consumer test skipped)"
+fi
+
 echo "== find_package with a version request"
 mkdir -p "$work/ver"
 cat > "$work/ver/CMakeLists.txt" <<'CMAKE'
