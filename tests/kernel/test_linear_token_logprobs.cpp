@@ -52,21 +52,6 @@ linear_case<T> make_case(Eigen::Index rows, Eigen::Index width, Eigen::Index voc
     return c;
 }
 
-template <class T>
-double max_abs(const row_matrix<T>& a) {
-    return static_cast<double>(a.cwiseAbs().maxCoeff());
-}
-
-// |a - b| <= tol * max |b| entry by entry (1e-5 float, 1e-12 double)
-template <class T, class A, class B>
-void require_near(const A& a, const B& b) {
-    const double tol = std::is_same_v<T, float> ? 1e-5 : 1e-12;
-    REQUIRE(a.rows() == b.rows());
-    REQUIRE(a.cols() == b.cols());
-    const double scale = std::max(1e-30, static_cast<double>(b.cwiseAbs().maxCoeff()));
-    CHECK(static_cast<double>((a - b).cwiseAbs().maxCoeff()) <= tol * scale);
-}
-
 }  // namespace
 
 TEMPLATE_TEST_CASE("linear token log-probs equal the materialized path for any chunk size", "[kernel][linear]", float, double) {
@@ -80,7 +65,7 @@ TEMPLATE_TEST_CASE("linear token log-probs equal the materialized path for any c
         INFO("chunk_rows = " << chunk);
         const kernel::linear_logprobs_options options{.chunk_rows = chunk};
         const auto forward = kernel::linear_token_logprobs_forward(c.hidden, c.weight, c.labels, c.mask, options);
-        require_near<T>(forward.logprobs, lp.logprobs);
+        prefrl::test::require_near_largest<T>(forward.logprobs, lp.logprobs);
         for (std::size_t r = 0; r < c.mask.size(); ++r) {
             if (c.mask[r] == T(0)) {
                 CHECK(forward.logprobs[static_cast<Eigen::Index>(r)] == T(0));
@@ -96,17 +81,17 @@ TEMPLATE_TEST_CASE("linear token log-probs equal the materialized path for any c
         const std::vector<double> lse(forward.logsumexp.data(), forward.logsumexp.data() + forward.logsumexp.size());
         kernel::linear_token_logprobs_backward(c.hidden, c.weight, c.labels, c.mask, c.upstream, lse, d_hidden, d_weight,
                                                options);
-        require_near<T>(d_hidden, d_hidden_ref);
-        require_near<T>(d_weight, d_weight_ref);
+        prefrl::test::require_near_largest<T>(d_hidden, d_hidden_ref);
+        prefrl::test::require_near_largest<T>(d_weight, d_weight_ref);
         for (std::size_t r = 0; r < c.mask.size(); ++r)
             if (c.mask[r] == T(0)) CHECK(d_hidden.row(static_cast<Eigen::Index>(r)).isZero(0));
         // one pass: the same log-probs and gradients
         row_matrix<T> d_hidden_1 = d_hidden, d_weight_1 = d_weight;
         const auto lp_1 = kernel::linear_token_logprobs_and_backward(c.hidden, c.weight, c.labels, c.mask, c.upstream,
                                                                      d_hidden_1, d_weight_1, options);
-        require_near<T>(lp_1, forward.logprobs);  // its log-sum-exp sums the stored exponentials: equal to rounding
-        require_near<T>(d_hidden_1, d_hidden_ref);
-        require_near<T>(d_weight_1, d_weight_ref);
+        prefrl::test::require_near_largest<T>(lp_1, forward.logprobs);  // its log-sum-exp sums the stored exponentials: equal to rounding
+        prefrl::test::require_near_largest<T>(d_hidden_1, d_hidden_ref);
+        prefrl::test::require_near_largest<T>(d_weight_1, d_weight_ref);
     }
 }
 
@@ -129,8 +114,8 @@ TEMPLATE_TEST_CASE("linear_cross_entropy is the masked mean token NLL with its g
                                                       {.chunk_rows = chunk});
         CHECK(nll.tokens == static_cast<T>(tokens));
         CHECK(nll.value == Approx(-sum / tokens).epsilon(std::is_same_v<T, float> ? 1e-5 : 1e-12));
-        require_near<T>(d_hidden, row_matrix<T>(d_logits * c.weight));
-        require_near<T>(d_weight, row_matrix<T>(d_logits.transpose() * c.hidden));
+        prefrl::test::require_near_largest<T>(d_hidden, row_matrix<T>(d_logits * c.weight));
+        prefrl::test::require_near_largest<T>(d_weight, row_matrix<T>(d_logits.transpose() * c.hidden));
     }
 }
 

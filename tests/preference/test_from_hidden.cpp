@@ -60,15 +60,6 @@ hidden_case<T> make_case(index_t pairs, index_t steps, Eigen::Index width, Eigen
     return c;
 }
 
-template <class T, class A, class B>
-void require_near(const A& a, const B& b, double float_tol = 1e-5) {
-    const double tol = std::is_same_v<T, float> ? float_tol : 1e-12;
-    REQUIRE(a.rows() == b.rows());
-    REQUIRE(a.cols() == b.cols());
-    const double scale = std::max(1e-30, static_cast<double>(b.cwiseAbs().maxCoeff()));
-    CHECK(static_cast<double>((a - b).cwiseAbs().maxCoeff()) <= tol * scale);
-}
-
 template <class T, class Loss>
 void check_against_materialized(const Loss& loss, const hidden_case<T>& c, index_t chunk) {
     const row_matrix<T> logits = c.hidden * c.weight.transpose();
@@ -83,11 +74,11 @@ void check_against_materialized(const Loss& loss, const hidden_case<T>& c, index
     CHECK(r.rewards_margins == Approx(m.rewards_margins).epsilon(eps).margin(eps));
     CHECK(r.rewards_accuracies == Approx(m.rewards_accuracies).epsilon(eps).margin(eps));
     CHECK(r.logps_rejected == Approx(m.logps_rejected).epsilon(eps).margin(eps));
-    require_near<T>(r.sequence_logprobs, m.sequence_logprobs);
-    require_near<T>(r.d_chosen, m.d_chosen);
-    require_near<T>(r.d_rejected, m.d_rejected);
-    require_near<T>(d_hidden, row_matrix<T>(m.d_logits * c.weight));
-    require_near<T>(d_weight, row_matrix<T>(m.d_logits.transpose() * c.hidden));
+    prefrl::test::require_near_largest<T>(r.sequence_logprobs, m.sequence_logprobs);
+    prefrl::test::require_near_largest<T>(r.d_chosen, m.d_chosen);
+    prefrl::test::require_near_largest<T>(r.d_rejected, m.d_rejected);
+    prefrl::test::require_near_largest<T>(d_hidden, row_matrix<T>(m.d_logits * c.weight));
+    prefrl::test::require_near_largest<T>(d_weight, row_matrix<T>(m.d_logits.transpose() * c.hidden));
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <type_traits>
 #include <vector>
 
 namespace prefrl::test {
@@ -42,6 +43,18 @@ void require_close(const Actual& actual, const std::vector<double>& expected) {
             REQUIRE(std::abs(a - e) <= tolerance<float>::relative_to_largest * std::max(largest, 1e-30));
         }
     }
+}
+
+// |a - b| <= tol * max |b| over the entries of two Eigen matrices or vectors: tol 1e-5 for
+// float (or `float_tol`), 1e-12 for double. For paths that compute the same thing in another
+// order (chunked against materialized).
+template <class T, class A, class B>
+void require_near_largest(const A& a, const B& b, double float_tol = 1e-5) {
+    const double tol = std::is_same_v<T, float> ? float_tol : 1e-12;
+    REQUIRE(a.rows() == b.rows());
+    REQUIRE(a.cols() == b.cols());
+    const double scale = std::max(1e-30, static_cast<double>(b.cwiseAbs().maxCoeff()));
+    CHECK(static_cast<double>((a - b).cwiseAbs().maxCoeff()) <= tol * scale);
 }
 
 }  // namespace prefrl::test

@@ -44,6 +44,7 @@
 #include "prefrl/core/types.hpp"
 #include "prefrl/detail/parallel.hpp"
 #include "prefrl/detail/row_kernels.hpp"
+#include "prefrl/kernel/token_logprobs.hpp"
 
 namespace prefrl::kernel {
 
@@ -297,15 +298,6 @@ struct no_chunk_upstream {
     void operator()(Args&&...) const {}
 };
 
-template <class T>
-void check_linear_upstream(std::string_view fn, std::span<const T> upstream, std::span<const T> mask) {
-    require(upstream.size() == mask.size(), fn, "upstream has ", upstream.size(), " entries but hidden has ",
-            mask.size(), " rows");
-    for (std::size_t r = 0; r < upstream.size(); ++r)
-        if (mask[r] != T(0) && !std::isfinite(upstream[r]))
-            fail(fn, "upstream[", r, "] must be finite where mask is nonzero, got ", upstream[r]);
-}
-
 }  // namespace prefrl::detail
 
 namespace prefrl::kernel {
@@ -353,7 +345,7 @@ void linear_token_logprobs_backward(const Eigen::MatrixBase<H>& hidden, const Ei
     const const_matrix_ref<T> h(hidden.derived()), w(weight.derived());
     detail::check_linear_inputs(fn, h, w, labels, mask);
     detail::check_linear_gradients(fn, h, w, d_hidden, d_weight);
-    detail::check_linear_upstream(fn, upstream, mask);
+    detail::check_upstream(fn, upstream, mask, "hidden");
     require(logsumexp.size() == mask.size(), fn, "logsumexp has ", logsumexp.size(), " entries but hidden has ",
             mask.size(), " rows");
     for (std::size_t r = 0; r < logsumexp.size(); ++r)
@@ -381,7 +373,7 @@ vector<typename H::Scalar> linear_token_logprobs_and_backward(
     const const_matrix_ref<T> h(hidden.derived()), w(weight.derived());
     detail::check_linear_inputs(fn, h, w, labels, mask);
     detail::check_linear_gradients(fn, h, w, d_hidden, d_weight);
-    detail::check_linear_upstream(fn, upstream, mask);
+    detail::check_upstream(fn, upstream, mask, "hidden");
     const auto plan = detail::plan_active_rows(mask, detail::linear_chunk_rows<T>(fn, options.chunk_rows, w.rows()));
     linear_logprobs_result<T> out;
     detail::linear_pass<T>(fn, h, w, labels, mask, plan, detail::linear_mode::fused, {}, {}, out.logprobs,

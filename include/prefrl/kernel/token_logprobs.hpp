@@ -53,9 +53,12 @@ void check_token_inputs(std::string_view fn, const const_matrix_ref<T>& logits,
     }
 }
 
+/// Checks the upstream gradient: one entry per row of `rows_of` (logits, hidden), finite where
+/// the mask is nonzero.
 template <class T>
-void check_upstream(std::string_view fn, std::span<const T> upstream, std::span<const T> mask) {
-    require(upstream.size() == mask.size(), fn, "upstream has ", upstream.size(), " entries but logits has ",
+void check_upstream(std::string_view fn, std::span<const T> upstream, std::span<const T> mask,
+                    std::string_view rows_of = "logits") {
+    require(upstream.size() == mask.size(), fn, "upstream has ", upstream.size(), " entries but ", rows_of, " has ",
             mask.size(), " rows");
     for (std::size_t r = 0; r < upstream.size(); ++r)
         if (mask[r] != T(0) && !std::isfinite(upstream[r]))
