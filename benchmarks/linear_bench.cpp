@@ -21,6 +21,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include "bench_support.hpp"
+
 #include <prefrl/core/random.hpp>
 #include <prefrl/kernel.hpp>
 #include <prefrl/preference.hpp>
@@ -39,11 +41,6 @@ namespace {
 
 using prefrl::row_matrix;
 
-Eigen::Index env_size(const char* name, Eigen::Index fallback) {
-    const char* value = std::getenv(name);
-    return value ? static_cast<Eigen::Index>(std::stoll(value)) : fallback;
-}
-
 void set_threads([[maybe_unused]] const benchmark::State& state) {
 #if defined(_OPENMP)
     omp_set_num_threads(static_cast<int>(state.range(0)));
@@ -51,8 +48,8 @@ void set_threads([[maybe_unused]] const benchmark::State& state) {
 }
 
 struct problem {
-    Eigen::Index rows = env_size("PREFRL_BENCH_ROWS", 2048), width = env_size("PREFRL_BENCH_HIDDEN", 256);
-    Eigen::Index vocab = env_size("PREFRL_BENCH_VOCAB", 32000);
+    Eigen::Index rows = prefrl::bench::env_size("PREFRL_BENCH_ROWS", 2048), width = prefrl::bench::env_size("PREFRL_BENCH_HIDDEN", 256);
+    Eigen::Index vocab = prefrl::bench::env_size("PREFRL_BENCH_VOCAB", 32000);
     Eigen::Index steps = std::min<Eigen::Index>(256, std::max<Eigen::Index>(1, rows / 4));
     row_matrix<float> hidden, weight, d_hidden, d_weight;
     std::vector<prefrl::index_t> labels;
@@ -176,20 +173,6 @@ void threads_1_2(benchmark::internal::Benchmark* b) {
     b->Unit(benchmark::kMillisecond)->UseRealTime();
 }
 
-// The peak resident set of this process (VmHWM), in MB. getrusage's ru_maxrss is not used:
-// Linux carries it across exec, so a child of a large parent (the Python comparison script)
-// would start from the parent's peak.
-double peak_mb() {
-    std::FILE* status = std::fopen("/proc/self/status", "r");
-    if (status == nullptr) return 0.0;
-    char line[256];
-    double kb = 0.0;
-    while (std::fgets(line, sizeof line, status) != nullptr)
-        if (std::strncmp(line, "VmHWM:", 6) == 0) kb = std::atof(line + 6);
-    std::fclose(status);
-    return kb / 1024.0;
-}
-
 int peak_memory(const std::string& name) {
     auto& p = data();  // inputs and gradient buffers, written (touched) by the constructor
     float (*step)(problem&) = nullptr;
@@ -203,9 +186,9 @@ int peak_memory(const std::string& name) {
                              "materialized_nll, materialized_dpo)\n", name.c_str());
         return 1;
     }
-    const double before = peak_mb();
+    const double before = prefrl::bench::peak_rss_mb();
     const float value = step(p);
-    const double after = peak_mb();
+    const double after = prefrl::bench::peak_rss_mb();
     std::printf("{\"case\": \"%s\", \"extra_mb\": %.1f, \"inputs_mb\": %.1f, \"value\": %.6g}\n", name.c_str(),
                 after - before, before, static_cast<double>(value));
     return 0;

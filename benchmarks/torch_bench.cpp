@@ -14,6 +14,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include "bench_support.hpp"
+
 #include <prefrl/interop/torch.hpp>
 #include <prefrl/preference.hpp>
 
@@ -24,14 +26,9 @@
 
 namespace {
 
-int64_t env_size(const char* name, int64_t fallback) {
-    const char* value = std::getenv(name);
-    return value ? std::stoll(value) : fallback;
-}
-
 struct setup {
-    int64_t vocab = env_size("PREFRL_BENCH_VOCAB", 32000), width = env_size("PREFRL_BENCH_HIDDEN", 256);
-    int64_t rows = env_size("PREFRL_BENCH_ROWS", 2048), steps = std::min<int64_t>(128, std::max<int64_t>(1, rows / 4));
+    int64_t vocab = prefrl::bench::env_size("PREFRL_BENCH_VOCAB", 32000), width = prefrl::bench::env_size("PREFRL_BENCH_HIDDEN", 256);
+    int64_t rows = prefrl::bench::env_size("PREFRL_BENCH_ROWS", 2048), steps = std::min<int64_t>(128, std::max<int64_t>(1, rows / 4));
     int64_t pairs = std::max<int64_t>(1, rows / (2 * steps));
     torch::nn::Embedding body{nullptr};
     torch::nn::Linear head{nullptr};
@@ -94,17 +91,6 @@ void threads_1_2(benchmark::internal::Benchmark* b) {
     b->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 }
 
-double peak_mb() {
-    std::FILE* status = std::fopen("/proc/self/status", "r");
-    if (status == nullptr) return 0.0;
-    char line[256];
-    double kb = 0.0;
-    while (std::fgets(line, sizeof line, status) != nullptr)
-        if (std::strncmp(line, "VmHWM:", 6) == 0) kb = std::atof(line + 6);
-    std::fclose(status);
-    return kb / 1024.0;
-}
-
 int peak_memory(const std::string& name) {
     torch::set_num_threads(1);
     auto& s = data();
@@ -117,9 +103,9 @@ int peak_memory(const std::string& name) {
         std::fprintf(stderr, "bench_torch: unknown --peak-memory case '%s'\n", name.c_str());
         return 1;
     }
-    const double before = peak_mb();
+    const double before = prefrl::bench::peak_rss_mb();
     (s.*step)();  // backward allocates the gradients (set_to_none style): not extra memory
-    std::printf("{\"case\": \"%s\", \"extra_mb\": %.1f}\n", name.c_str(), peak_mb() - before - s.gradient_mb());
+    std::printf("{\"case\": \"%s\", \"extra_mb\": %.1f}\n", name.c_str(), prefrl::bench::peak_rss_mb() - before - s.gradient_mb());
     return 0;
 }
 
