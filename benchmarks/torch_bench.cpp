@@ -8,8 +8,9 @@
 // The model is an embedding [vocab, hidden] (the "body") and a bias-free head [vocab, hidden].
 // Cases: `sft:prefrl` (libtorch::linear_cross_entropy from the hidden states and head.weight),
 // `sft:libtorch` (F.linear + log_softmax + gather + mean); `dpo:prefrl` (libtorch::token_logprobs
-// then libtorch::pair_loss(dpo)), `dpo:libtorch` (log_softmax + gather + TRL's sigmoid loss);
-// 8 pairs of 128-token sequences. --peak-memory=sft_prefrl|sft_libtorch|dpo_prefrl|dpo_libtorch
+// then libtorch::pair_loss(dpo)), `dpo_hidden:prefrl` (libtorch::pair_loss_from_hidden: the
+// logits never formed), `dpo:libtorch` (log_softmax + gather + TRL's sigmoid loss); 8 pairs of
+// 128-token sequences. --peak-memory=sft_prefrl|sft_libtorch|dpo_prefrl|dpo_hidden_prefrl|dpo_libtorch
 // reads VmHWM before and after one step, less the gradients the step allocates.
 
 #include <benchmark/benchmark.h>
@@ -65,6 +66,12 @@ struct setup {
                                     ref)
             .backward();
     }
+    void dpo_hidden_prefrl() {
+        zero();
+        prefrl::libtorch::pair_loss_from_hidden(prefrl::preference::dpo{.beta = 0.1}, body(tokens), head->weight, labels,
+                                                mask, ref, ref, steps)
+            .backward();
+    }
     void dpo_libtorch() {
         zero();
         const at::Tensor lp = torch::log_softmax(head(body(tokens)), -1).gather(1, labels.unsqueeze(1)).squeeze(1) * mask;
@@ -98,6 +105,7 @@ int peak_memory(const std::string& name) {
     if (name == "sft_prefrl") step = &setup::sft_prefrl;
     if (name == "sft_libtorch") step = &setup::sft_libtorch;
     if (name == "dpo_prefrl") step = &setup::dpo_prefrl;
+    if (name == "dpo_hidden_prefrl") step = &setup::dpo_hidden_prefrl;
     if (name == "dpo_libtorch") step = &setup::dpo_libtorch;
     if (step == nullptr) {
         std::fprintf(stderr, "bench_torch: unknown --peak-memory case '%s'\n", name.c_str());
@@ -114,6 +122,7 @@ int peak_memory(const std::string& name) {
 BENCHMARK(step_bench<&setup::sft_prefrl>)->Name("sft:prefrl")->Apply(threads_1_2);
 BENCHMARK(step_bench<&setup::sft_libtorch>)->Name("sft:libtorch")->Apply(threads_1_2);
 BENCHMARK(step_bench<&setup::dpo_prefrl>)->Name("dpo:prefrl")->Apply(threads_1_2);
+BENCHMARK(step_bench<&setup::dpo_hidden_prefrl>)->Name("dpo_hidden:prefrl")->Apply(threads_1_2);
 BENCHMARK(step_bench<&setup::dpo_libtorch>)->Name("dpo:libtorch")->Apply(threads_1_2);
 
 int main(int argc, char** argv) {

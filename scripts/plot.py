@@ -4,7 +4,8 @@ python3-matplotlib; the script says so when it is missing).
 
     scripts/plot.py lsa.csv --x step --y loss_ratio sensitivity_cosine [--out lsa.png] [--logy] [--ylim LOW HIGH]
 
-Every example that writes a CSV names the columns to plot in its header comment.
+Every example that writes a CSV names the columns to plot in its header comment. An empty
+cell is a point a column does not have.
 """
 import argparse
 import csv
@@ -35,10 +36,10 @@ def main():
     for column in [args.x] + args.y:
         if column not in rows[0]:
             sys.exit(f"{args.csv}: no column {column!r}; the columns are {', '.join(rows[0])}")
-    x = [float(r[args.x]) for r in rows]
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for column in args.y:
-        ax.plot(x, [float(r[column]) for r in rows], label=column)
+    for column in args.y:  # an empty cell is a point the column does not have (a stage that is not running)
+        points = [(float(r[args.x]), float(r[column])) for r in rows if r[column] != "" and r[args.x] != ""]
+        ax.plot([p[0] for p in points], [p[1] for p in points], label=column)
     ax.set_xlabel(args.x)
     if args.logy:
         ax.set_yscale("log")

@@ -1,6 +1,6 @@
 // A small causal transformer (libtorch modules) trained end to end with prefrl as its loss
 // layer: SFT through the fused linear token NLL (never holding the logits), DPO against the
-// frozen SFT model, then GRPO on a verifiable reward.
+// frozen SFT model, then GRPO on a verifiable reward (from the hidden states as well).
 //
 // The language: 32 tokens, sequences of 24; the prompt (4 tokens) counts up by a step s in
 // {1, 2, 3} (mod 32) and a correct completion keeps counting by s. The SFT data follows the
@@ -16,7 +16,8 @@
 // raises the mean reward of sampled completions by more than 0.1; prefrl's DPO gradient equals
 // the same loss written in libtorch ops to 1e-4 relative (float32).
 //
-//     example_torch_train_tiny_lm [--csv FILE]    # CSV: stage, step, value
+//     example_torch_train_tiny_lm [--csv FILE]
+//     scripts/plot.py FILE --x step --y sft_loss dpo_loss grpo_reward   # the three stages in a row
 
 #include <prefrl/grpo.hpp>
 #include <prefrl/interop/torch.hpp>
@@ -126,7 +127,7 @@ int main(int argc, char** argv) {
     std::ofstream csv;
     for (int i = 1; i + 1 < argc; ++i)
         if (std::strcmp(argv[i], "--csv") == 0) csv.open(argv[i + 1]);
-    if (csv.is_open()) csv << "stage,step,value\n";
+    if (csv.is_open()) csv << "step,sft_loss,dpo_loss,grpo_reward\n";  // one stage per row
     torch::manual_seed(7);
     torch::set_num_threads(2);
     tiny_lm model;
@@ -142,7 +143,7 @@ int main(int argc, char** argv) {
         loss.backward();
         sft_opt.step();
         sft_loss = loss.item<double>();
-        if (csv.is_open()) csv << "sft," << step << ',' << sft_loss << '\n';
+        if (csv.is_open()) csv << step << ',' << sft_loss << ",,\n";
         if (step % 50 == 0 || step == 199) std::printf("SFT   step %3d  token NLL %.4f\n", step, sft_loss);
     }
 
@@ -205,7 +206,7 @@ int main(int argc, char** argv) {
         dpo_opt.zero_grad();
         loss.backward();
         dpo_opt.step();
-        if (csv.is_open()) csv << "dpo," << step << ',' << metrics.value << '\n';
+        if (csv.is_open()) csv << 200 + step << ",," << metrics.value << ",\n";
         if (step % 20 == 0 || step == 59)
             std::printf("DPO   step %3d  loss %.4f  batch reward accuracy %.2f  margin %.3f\n", step, metrics.value,
                         metrics.rewards_accuracies, metrics.rewards_margins);
@@ -226,16 +227,16 @@ int main(int argc, char** argv) {
         const auto advantages = prefrl::grpo::group_advantages(prefrl::libtorch::as_span<float>(reward), group);
         const at::Tensor adv = torch::from_blob(const_cast<float*>(advantages.data()), {advantages.size()}).clone();
         const auto [labels, mask] = labels_and_mask(seq);
-        const at::Tensor logps = prefrl::libtorch::token_logprobs(model->logits(seq), labels, mask).view({seq.size(0), length});
-        const at::Tensor loss = prefrl::libtorch::policy_loss(grpo, logps, mask.view({seq.size(0), length}), adv,
-                                                              logps.detach().contiguous());
+        // on-policy (no old log-probs: the ratio is 1 with its gradient), from the hidden states
+        const at::Tensor loss = prefrl::libtorch::policy_loss_from_hidden(
+            grpo, model->hidden(seq), model->head->weight, labels, mask.view({seq.size(0), length}), adv);
         grpo_opt.zero_grad();
         loss.backward();
         grpo_opt.step();
         const double mean_reward = reward.mean().item<double>();
         if (step < 5) reward_start += mean_reward / 5;
         if (step >= 35) reward_end += mean_reward / 5;
-        if (csv.is_open()) csv << "grpo," << step << ',' << mean_reward << '\n';
+        if (csv.is_open()) csv << 260 + step << ",,," << mean_reward << '\n';
         if (step % 10 == 0 || step == 39) std::printf("GRPO  step %3d  mean reward %.3f\n", step, mean_reward);
     }
 

@@ -158,3 +158,81 @@ TEST_CASE("libtorch::linear_cross_entropy equals F.linear + cross-entropy and it
     CHECK(max_abs_diff(h.grad(), h2.grad()) <= 1e-10);
     CHECK(max_abs_diff(w.grad(), w2.grad()) <= 1e-10);
 }
+
+TEST_CASE("libtorch::pair_loss_from_hidden equals DPO and SimPO on F.linear + log_softmax in torch ops", "[torch]") {
+    torch::manual_seed(6);
+    const int64_t pairs = 3, steps = 4, hidden_size = 5, vocab = 11, rows = 2 * pairs * steps;
+    const at::Tensor h0 = torch::randn({rows, hidden_size}, f64), w0 = 0.5 * torch::randn({vocab, hidden_size}, f64);
+    const at::Tensor labels = torch::randint(0, vocab, {rows}, torch::kInt64);
+    at::Tensor mask = torch::ones({rows}, f64);
+    mask.index_put_({torch::indexing::Slice(0, 2)}, 0.0);  // a prompt prefix on the first sequence
+    mask[rows - 1] = 0.0;                                   // padding on the last
+    const at::Tensor ref_c = torch::randn({pairs}, f64) - 8, ref_r = torch::randn({pairs}, f64) - 8;
+    const auto sequences = [&](const at::Tensor& h, const at::Tensor& w) {
+        return torch_token_logprobs(torch::linear(h, w), labels, mask).view({2 * pairs, steps}).sum(1);
+    };
+    const at::Tensor lengths = mask.view({2 * pairs, steps}).sum(1);
+    for (const int64_t chunk : {int64_t{0}, int64_t{5}}) {  // one pass (default) and two passes (pairs exceed 5 rows)
+        INFO("chunk_rows " << chunk);
+        at::Tensor h = h0.clone().requires_grad_(true), w = w0.clone().requires_grad_(true);
+        at::Tensor h2 = h0.clone().requires_grad_(true), w2 = w0.clone().requires_grad_(true);
+        prefrl::preference::pair_loss_metrics<double> metrics;
+        const at::Tensor ours = lt::pair_loss_from_hidden(prefrl::preference::dpo{.beta = 0.1}, h, w, labels, mask,
+                                                          ref_c, ref_r, steps, &metrics, {.chunk_rows = chunk});
+        const at::Tensor seq = sequences(h2, w2);
+        const at::Tensor theirs =
+            -torch::log_sigmoid(0.1 * ((seq.slice(0, 0, pairs) - ref_c) - (seq.slice(0, pairs) - ref_r))).mean();
+        (3.0 * ours).backward();
+        (3.0 * theirs).backward();
+        CHECK(std::abs(ours.item<double>() - theirs.item<double>()) <= 1e-12);
+        CHECK(metrics.value == Approx(theirs.item<double>()).epsilon(1e-12));
+        CHECK(max_abs_diff(h.grad(), h2.grad()) <= 1e-10);
+        CHECK(max_abs_diff(w.grad(), w2.grad()) <= 1e-10);
+    }
+    // reference-free: undefined reference tensors
+    at::Tensor h = h0.clone().requires_grad_(true), w = w0.clone().requires_grad_(true);
+    at::Tensor h2 = h0.clone().requires_grad_(true), w2 = w0.clone().requires_grad_(true);
+    const at::Tensor ours =
+        lt::pair_loss_from_hidden(prefrl::preference::simpo{}, h, w, labels, mask, at::Tensor(), at::Tensor(), steps);
+    const at::Tensor avg = sequences(h2, w2) / lengths;
+    const at::Tensor theirs = -torch::log_sigmoid(2.0 * (avg.slice(0, 0, pairs) - avg.slice(0, pairs)) - 0.5).mean();
+    ours.backward();
+    theirs.backward();
+    CHECK(std::abs(ours.item<double>() - theirs.item<double>()) <= 1e-12);
+    CHECK(max_abs_diff(h.grad(), h2.grad()) <= 1e-10);
+    CHECK(max_abs_diff(w.grad(), w2.grad()) <= 1e-10);
+    // DPO needs the reference; the loss says so
+    REQUIRE_THROWS_WITH(lt::pair_loss_from_hidden(prefrl::preference::dpo{}, h, w, labels, mask, at::Tensor(),
+                                                  at::Tensor(), steps),
+                        Contains("ref_chosen is required by this loss but was not given"));
+    REQUIRE_THROWS_WITH(lt::pair_loss_from_hidden(prefrl::preference::dpo{}, h, w.to(torch::kFloat32), labels, mask,
+                                                  ref_c, ref_r, steps),
+                        Contains("prefrl::libtorch::pair_loss_from_hidden: weight must have the dtype of the first tensor"));
+}
+
+TEST_CASE("libtorch::policy_loss_from_hidden equals TRL's DAPO loss on F.linear + log_softmax in torch ops", "[torch]") {
+    torch::manual_seed(7);
+    const int64_t B = 3, T = 4, hidden_size = 5, vocab = 9;
+    const at::Tensor h0 = torch::randn({B * T, hidden_size}, f64), w0 = 0.5 * torch::randn({vocab, hidden_size}, f64);
+    const at::Tensor labels = torch::randint(0, vocab, {B * T}, torch::kInt64);
+    const at::Tensor mask = (torch::arange(T).unsqueeze(0) < torch::tensor({4, 2, 3}).unsqueeze(1)).to(torch::kFloat64);
+    const at::Tensor adv = torch::randn({B}, f64);
+    at::Tensor h = h0.clone().requires_grad_(true), w = w0.clone().requires_grad_(true);
+    at::Tensor h2 = h0.clone().requires_grad_(true), w2 = w0.clone().requires_grad_(true);
+    const at::Tensor logps0 = torch_token_logprobs(torch::linear(h0, w0), labels, mask.view({-1})).view({B, T});
+    const at::Tensor old = logps0 + 0.1 * torch::randn({B, T}, f64);
+    const prefrl::grpo::policy_loss loss{.loss = prefrl::grpo::loss_type::dapo};
+    const at::Tensor ours = lt::policy_loss_from_hidden(loss, h, w, labels, mask, adv, old);
+    // TRL's _compute_loss, loss_type="dapo", epsilon 0.2, beta 0: sum over the batch's tokens / its active tokens
+    const at::Tensor logps = torch_token_logprobs(torch::linear(h2, w2), labels, mask.view({-1})).view({B, T});
+    const at::Tensor ratio = torch::exp(logps - old);
+    const at::Tensor per_token = -torch::min(ratio * adv.unsqueeze(1), torch::clamp(ratio, 0.8, 1.2) * adv.unsqueeze(1));
+    const at::Tensor theirs = (per_token * mask).sum() / mask.sum();
+    ours.backward();
+    theirs.backward();
+    CHECK(std::abs(ours.item<double>() - theirs.item<double>()) <= 1e-12);
+    CHECK(max_abs_diff(h.grad(), h2.grad()) <= 1e-10);
+    CHECK(max_abs_diff(w.grad(), w2.grad()) <= 1e-10);
+    REQUIRE_THROWS_WITH(lt::policy_loss_from_hidden(loss, h, w, labels, mask.view({-1}), adv, old),
+                        Contains("prefrl::libtorch::policy_loss_from_hidden: mask must be a contiguous CPU Double tensor of 2 dimensions"));
+}

@@ -113,6 +113,25 @@ TEMPLATE_TEST_CASE("from_hidden equals the materialized path for every pair loss
     }
 }
 
+TEMPLATE_TEST_CASE("from_hidden is exact when a chunk of several pairs spans a run of rows out of order", "[preference][from_hidden]", float, double) {
+    // no prompt or padding tokens except at the batch's two ends: a chunk of pairs 0..2 visits
+    // rows 1-5, 18-23, 6-11, ... (pair by pair), whose first and last rows are as far apart as
+    // a contiguous run; the kernel must still gather them (it once read them in place)
+    using T = TestType;
+    auto c = make_case<T>(3, 6, 5, 17, 52);
+    for (std::size_t r = 0; r < c.mask.size(); ++r) {
+        c.mask[r] = T(1);
+        c.labels[r] = static_cast<index_t>(r % 17);
+    }
+    c.mask.front() = T(0);
+    c.mask.back() = T(0);
+    for (const index_t chunk : {0, 1000}) {
+        INFO("chunk_rows = " << chunk);
+        check_against_materialized(pref::dpo{.beta = 0.3}, c, chunk);
+        check_against_materialized(pref::simpo{}, c, chunk);
+    }
+}
+
 TEMPLATE_TEST_CASE("from_hidden matches PyTorch's DPO through F.linear (float64 autograd)", "[preference][from_hidden][golden]", float, double) {
     using T = TestType;
     const auto& g = prefrl::test::read_data_file("linear_logprobs_reference.json");

@@ -356,6 +356,15 @@ TEMPLATE_TEST_CASE("DPO from logits matches the golden case", "[preference][gold
                         "prefrl::preference::from_logits: ref_chosen has 2 entries but pairs has 3");
     REQUIRE_THROWS_WITH(pref::from_logits(pref::dpo{}, logits, labels, mask, ref.first(3), ref.last(3), 4),
                         "prefrl::preference::from_logits: logits has 30 rows, not a positive multiple of 2 * steps = 8");
+    // a reference-free loss takes empty references; a loss that reads them says they are missing
+    const auto simpo = pref::from_logits(pref::simpo{}, logits, labels, mask, {}, {}, steps);
+    const auto simpo_with = pref::from_logits(pref::simpo{}, logits, labels, mask, ref.first(static_cast<std::size_t>(pairs)),
+                                              ref.last(static_cast<std::size_t>(pairs)), steps);
+    CHECK(simpo.value == simpo_with.value);
+    REQUIRE_THROWS_WITH(pref::from_logits(pref::dpo{}, logits, labels, mask, {}, {}, steps),
+                        Catch::Matchers::Contains("ref_chosen is required by this loss but was not given"));
+    REQUIRE_THROWS_WITH(pref::from_logits(pref::dpo{}, logits, labels, mask, ref.first(3), {}, steps),
+                        "prefrl::preference::from_logits: ref_rejected has 0 entries but pairs has 3");
 }
 
 // ---- the block-vectorized path: many blocks and tasks, a ragged tail, SIMD math ----------

@@ -31,10 +31,12 @@
 
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/types.hpp"
+#include "prefrl/grpo/from_hidden.hpp"
 #include "prefrl/grpo/policy_loss.hpp"
 #include "prefrl/grpo/token_batch.hpp"
 #include "prefrl/kernel/linear_token_logprobs.hpp"
 #include "prefrl/kernel/token_logprobs.hpp"
+#include "prefrl/preference/from_hidden.hpp"
 #include "prefrl/preference/pair_batch.hpp"
 
 namespace prefrl::libtorch {
@@ -137,6 +139,17 @@ auto dispatch(std::string_view fn, std::string_view name, const at::Tensor& t, F
     fail(fn, name, " must be a float32 or float64 tensor, got ", describe(t));
 }
 
+/// The backward of a scalar loss whose gradients the forward formed: each saved gradient times
+/// the upstream scalar, then undefined gradients for the `trailing` non-differentiable inputs.
+inline torch::autograd::variable_list scaled_saved(torch::autograd::AutogradContext* ctx,
+                                                   const torch::autograd::variable_list& grad, std::size_t leading,
+                                                   std::size_t trailing) {
+    torch::autograd::variable_list out(leading);
+    for (const at::Tensor& g : ctx->get_saved_variables()) out.push_back(g * grad[0]);
+    out.resize(out.size() + trailing);
+    return out;
+}
+
 /// Token log-probs from logits; backward through the token kernel with the saved log-sum-exp.
 struct token_logprobs_function : torch::autograd::Function<token_logprobs_function> {
     static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& logits, const at::Tensor& labels,
@@ -174,6 +187,19 @@ struct token_logprobs_function : torch::autograd::Function<token_logprobs_functi
     }
 };
 
+/// TRL's pair metrics into the caller's double struct (nothing when `out` is null).
+template <class T>
+void copy_metrics(const preference::pair_loss_metrics<T>& m, preference::pair_loss_metrics<double>* out) {
+    if (out == nullptr) return;
+    out->value = m.value;
+    out->rewards_chosen = m.rewards_chosen;
+    out->rewards_rejected = m.rewards_rejected;
+    out->rewards_accuracies = m.rewards_accuracies;
+    out->rewards_margins = m.rewards_margins;
+    out->logps_chosen = m.logps_chosen;
+    out->logps_rejected = m.logps_rejected;
+}
+
 /// A pair loss: value and gradient from one call in the forward; the backward scales the
 /// saved gradient by the scalar upstream.
 template <class Loss>
@@ -192,15 +218,7 @@ struct pair_loss_function : torch::autograd::Function<pair_loss_function<Loss>> 
             at::Tensor d_chosen = torch::empty_like(chosen), d_rejected = torch::empty_like(rejected);
             const auto m = loss(batch, as_mutable_span<T>(d_chosen, fn, "d_chosen"),
                                 as_mutable_span<T>(d_rejected, fn, "d_rejected"));
-            if (metrics != nullptr) {
-                metrics->value = m.value;
-                metrics->rewards_chosen = m.rewards_chosen;
-                metrics->rewards_rejected = m.rewards_rejected;
-                metrics->rewards_accuracies = m.rewards_accuracies;
-                metrics->rewards_margins = m.rewards_margins;
-                metrics->logps_chosen = m.logps_chosen;
-                metrics->logps_rejected = m.logps_rejected;
-            }
+            copy_metrics(m, metrics);
             ctx->save_for_backward({d_chosen, d_rejected});
             return torch::scalar_tensor(static_cast<double>(m.value), chosen.options());
         });
@@ -208,8 +226,7 @@ struct pair_loss_function : torch::autograd::Function<pair_loss_function<Loss>> 
 
     static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                    torch::autograd::variable_list grad) {
-        const auto saved = ctx->get_saved_variables();
-        return {at::Tensor(), saved[0] * grad[0], saved[1] * grad[0], at::Tensor(), at::Tensor(), at::Tensor()};
+        return scaled_saved(ctx, grad, 1, 3);
     }
 };
 
@@ -235,8 +252,7 @@ struct policy_loss_function : torch::autograd::Function<policy_loss_function> {
 
     static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                    torch::autograd::variable_list grad) {
-        const auto saved = ctx->get_saved_variables();
-        return {at::Tensor(), saved[0] * grad[0], at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
+        return scaled_saved(ctx, grad, 1, 4);
     }
 };
 
@@ -260,8 +276,73 @@ struct linear_cross_entropy_function : torch::autograd::Function<linear_cross_en
 
     static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                    torch::autograd::variable_list grad) {
-        const auto saved = ctx->get_saved_variables();
-        return {saved[0] * grad[0], saved[1] * grad[0], at::Tensor(), at::Tensor()};
+        return scaled_saved(ctx, grad, 0, 2);
+    }
+};
+
+/// Any pair loss from hidden states and lm_head.weight (`preference::from_hidden`): the forward
+/// forms d_hidden and d_weight (one pass for a separable loss whose pairs fit a chunk).
+template <class Loss>
+struct pair_loss_from_hidden_function : torch::autograd::Function<pair_loss_from_hidden_function<Loss>> {
+    static at::Tensor forward(torch::autograd::AutogradContext* ctx, const Loss& loss, const at::Tensor& hidden,
+                              const at::Tensor& weight, const at::Tensor& labels, const at::Tensor& mask,
+                              const c10::optional<at::Tensor>& ref_chosen, const c10::optional<at::Tensor>& ref_rejected,
+                              int64_t steps, kernel::linear_logprobs_options options,
+                              preference::pair_loss_metrics<double>* metrics) {
+        constexpr auto fn = "prefrl::libtorch::pair_loss_from_hidden";
+        return dispatch(fn, "hidden", hidden, [&]<class T>() {
+            require_same_dtype(fn, "weight", weight, hidden);
+            require_same_dtype(fn, "mask", mask, hidden);
+            at::Tensor d_hidden = torch::empty_like(hidden), d_weight = torch::empty_like(weight);
+            const auto r = preference::from_hidden(
+                loss, as_matrix<T>(hidden, fn, "hidden"), as_matrix<T>(weight, fn, "weight"),
+                as_span<index_t>(labels, fn, "labels"), as_span<T>(mask, fn, "mask"),
+                optional_span<T>(fn, "ref_chosen", ref_chosen), optional_span<T>(fn, "ref_rejected", ref_rejected),
+                steps, as_mutable_matrix<T>(d_hidden, fn, "d_hidden"), as_mutable_matrix<T>(d_weight, fn, "d_weight"),
+                options);
+            copy_metrics(r, metrics);
+            ctx->save_for_backward({d_hidden, d_weight});
+            return torch::scalar_tensor(static_cast<double>(r.value), hidden.options());
+        });
+    }
+
+    static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                   torch::autograd::variable_list grad) {
+        return scaled_saved(ctx, grad, 1, 7);
+    }
+};
+
+/// A GRPO-family policy loss from hidden states and lm_head.weight (`grpo::from_hidden`).
+struct policy_loss_from_hidden_function : torch::autograd::Function<policy_loss_from_hidden_function> {
+    static at::Tensor forward(torch::autograd::AutogradContext* ctx, const grpo::policy_loss& loss,
+                              const at::Tensor& hidden, const at::Tensor& weight, const at::Tensor& labels,
+                              const at::Tensor& mask, const at::Tensor& advantages,
+                              const c10::optional<at::Tensor>& old_logps, const c10::optional<at::Tensor>& ref_logps,
+                              kernel::linear_logprobs_options options) {
+        constexpr auto fn = "prefrl::libtorch::policy_loss_from_hidden";
+        return dispatch(fn, "hidden", hidden, [&]<class T>() {
+            require_same_dtype(fn, "weight", weight, hidden);
+            require_tensor(fn, "mask", mask, scalar_type<T>(), 2);
+            const grpo::token_batch<T> batch{mask.size(0),
+                                             mask.size(1),
+                                             {},
+                                             as_span<T>(mask, fn, "mask"),
+                                             as_span<T>(advantages, fn, "advantages"),
+                                             optional_span<T>(fn, "old_logps", old_logps),
+                                             optional_span<T>(fn, "ref_logps", ref_logps)};
+            at::Tensor d_hidden = torch::empty_like(hidden), d_weight = torch::empty_like(weight);
+            const auto r = grpo::from_hidden(loss, as_matrix<T>(hidden, fn, "hidden"), as_matrix<T>(weight, fn, "weight"),
+                                             as_span<index_t>(labels, fn, "labels"), batch,
+                                             as_mutable_matrix<T>(d_hidden, fn, "d_hidden"),
+                                             as_mutable_matrix<T>(d_weight, fn, "d_weight"), options);
+            ctx->save_for_backward({d_hidden, d_weight});
+            return torch::scalar_tensor(static_cast<double>(r.value), hidden.options());
+        });
+    }
+
+    static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                   torch::autograd::variable_list grad) {
+        return scaled_saved(ctx, grad, 1, 6);
     }
 };
 
@@ -302,6 +383,37 @@ inline at::Tensor policy_loss(const grpo::policy_loss& loss, const at::Tensor& l
 inline at::Tensor linear_cross_entropy(const at::Tensor& hidden, const at::Tensor& weight, const at::Tensor& labels,
                                        const at::Tensor& mask) {
     return detail::linear_cross_entropy_function::apply(hidden, weight, labels, mask);
+}
+
+/// Any pair loss of `prefrl::preference` from hidden states `[2 * pairs * steps, hidden_size]`
+/// (chosen sequences first, as `preference::from_hidden` lays them out) and `lm_head.weight`
+/// `[vocab, hidden_size]`, never holding the logits: a scalar differentiable with respect to
+/// `hidden` and `weight`. `labels` int64 and `mask` per row; `ref_chosen`, `ref_rejected`
+/// `[pairs]` (constants), or undefined for a reference-free loss. With `metrics`, TRL's metrics.
+template <class Loss>
+at::Tensor pair_loss_from_hidden(const Loss& loss, const at::Tensor& hidden, const at::Tensor& weight,
+                                 const at::Tensor& labels, const at::Tensor& mask, const at::Tensor& ref_chosen,
+                                 const at::Tensor& ref_rejected, int64_t steps,
+                                 preference::pair_loss_metrics<double>* metrics = nullptr,
+                                 kernel::linear_logprobs_options options = {}) {
+    return detail::pair_loss_from_hidden_function<Loss>::apply(loss, hidden, weight, labels, mask,
+                                                               detail::optional_of(ref_chosen),
+                                                               detail::optional_of(ref_rejected), steps, options, metrics);
+}
+
+/// `prefrl::grpo::policy_loss` from hidden states `[B * T, hidden_size]` and `lm_head.weight`
+/// `[vocab, hidden_size]`, never holding the logits (`grpo::from_hidden`): a scalar
+/// differentiable with respect to `hidden` and `weight`. `labels` int64 per row (the sampled
+/// tokens), `mask` `[B, T]`, `advantages` `[B]` (or `[B, T]`), `old_logps` and `ref_logps`
+/// `[B, T]` or undefined.
+inline at::Tensor policy_loss_from_hidden(const grpo::policy_loss& loss, const at::Tensor& hidden,
+                                          const at::Tensor& weight, const at::Tensor& labels, const at::Tensor& mask,
+                                          const at::Tensor& advantages, const at::Tensor& old_logps = {},
+                                          const at::Tensor& ref_logps = {},
+                                          kernel::linear_logprobs_options options = {}) {
+    return detail::policy_loss_from_hidden_function::apply(loss, hidden, weight, labels, mask, advantages,
+                                                           detail::optional_of(old_logps),
+                                                           detail::optional_of(ref_logps), options);
 }
 
 }  // namespace prefrl::libtorch

@@ -198,7 +198,10 @@ void linear_pass(std::string_view fn, const const_matrix_ref<T>& hidden, const c
             if (mode == linear_mode::fused) chunk_upstream(k, std::span<const index_t>{}, std::span<const T>{}, std::span<T>{});
             continue;
         }
-        const bool contiguous = rows[c - 1] - rows[0] == c - 1;
+        // consecutive rows are read in place; a plan need not be sorted (pairs interleave two
+        // sequences), so every step is checked, not only the ends
+        bool contiguous = true;
+        for (Eigen::Index i = 1; i < c && contiguous; ++i) contiguous = rows[i] == rows[i - 1] + 1;
         const T* h_data = ws.hidden.data();
         Eigen::Index h_stride = width;
         if (contiguous) {

@@ -156,7 +156,8 @@ namespace prefrl::preference {
 /// Runs `loss` from hidden states `[sequence][step][hidden_size]` (rows = 2 * pairs * steps,
 /// sequences `0 .. pairs-1` chosen and `pairs .. 2 pairs - 1` rejected, as `from_logits` lays
 /// out its logits) and the output projection `weight` `[vocab, hidden_size]`; `labels` and
-/// `mask` per row; reference sequence log-probs per pair. Writes `d_hidden` and `d_weight`
+/// `mask` per row; reference sequence log-probs per pair (both empty for a reference-free loss
+/// such as SimPO or ORPO). Writes `d_hidden` and `d_weight`
 /// (overwritten) and returns the loss's result with each sequence's log-prob.
 ///
 /// A loss that is a mean of per-pair terms (`SeparablePairLoss`: DPO and most of its family)
@@ -185,12 +186,7 @@ auto from_hidden(const Loss& loss, const Eigen::MatrixBase<H>& hidden, const Eig
     require(h.rows() % (2 * steps) == 0, fn, "hidden has ", h.rows(), " rows, not a multiple of 2 * steps = ",
             2 * steps);
     const Eigen::Index pairs = h.rows() / (2 * steps);
-    require_same_size(fn, "ref_chosen", ref_chosen.size(), "pairs", static_cast<std::size_t>(pairs));
-    require_same_size(fn, "ref_rejected", ref_rejected.size(), "pairs", static_cast<std::size_t>(pairs));
-    for (std::size_t i = 0; i < ref_chosen.size(); ++i) {
-        if (!std::isfinite(ref_chosen[i])) fail(fn, "ref_chosen[", i, "] must be finite, got ", ref_chosen[i]);
-        if (!std::isfinite(ref_rejected[i])) fail(fn, "ref_rejected[", i, "] must be finite, got ", ref_rejected[i]);
-    }
+    detail::check_step_reference(fn, ref_chosen, ref_rejected, static_cast<std::size_t>(pairs));
     const Eigen::Index chunk = detail::linear_chunk_rows<T>(fn, options.chunk_rows, w.rows());
     const vector<T> lengths = kernel::sequence_sums<T>(mask, steps);
 
@@ -198,10 +194,11 @@ auto from_hidden(const Loss& loss, const Eigen::MatrixBase<H>& hidden, const Eig
         const auto at = [&](const vector<T>& v, Eigen::Index offset) {
             return std::span<const T>(v.data() + offset + p0, static_cast<std::size_t>(count));
         };
-        return pair_batch<T>{at(sequence, 0), at(sequence, pairs),
-                             ref_chosen.subspan(static_cast<std::size_t>(p0), static_cast<std::size_t>(count)),
-                             ref_rejected.subspan(static_cast<std::size_t>(p0), static_cast<std::size_t>(count)),
-                             at(lengths, 0), at(lengths, pairs)};
+        const auto reference = [&](std::span<const T> ref) {  // empty: a reference-free loss
+            return ref.empty() ? ref : ref.subspan(static_cast<std::size_t>(p0), static_cast<std::size_t>(count));
+        };
+        return pair_batch<T>{at(sequence, 0),       at(sequence, pairs), reference(ref_chosen),
+                             reference(ref_rejected), at(lengths, 0),      at(lengths, pairs)};
     };
 
     if constexpr (SeparablePairLoss<Loss>) {

@@ -25,7 +25,8 @@ struct from_logits_result : LossResult {
 
 /// Runs `loss` from logits laid out `[sequence][step][vocab]` (rows = 2 * pairs * steps),
 /// sequences `0 .. pairs-1` chosen and `pairs .. 2 pairs - 1` rejected; `labels` and `mask`
-/// per row (mask 1 on completion tokens); reference sequence log-probs per pair. Sequence
+/// per row (mask 1 on completion tokens); reference sequence log-probs per pair (both empty
+/// for a reference-free loss such as SimPO or ORPO). Sequence
 /// lengths for length-normalized losses are the mask sums. The gradient is written into
 /// `d_logits` (same shape as `logits`; reuse one buffer across steps).
 ///
@@ -43,8 +44,7 @@ auto from_logits(const Loss& loss, const Eigen::MatrixBase<Derived>& logits, std
     require(logits.rows() > 0 && logits.rows() % (2 * steps) == 0, fn, "logits has ", logits.rows(),
             " rows, not a positive multiple of 2 * steps = ", 2 * steps);
     const index_t pairs = logits.rows() / (2 * steps);
-    require_same_size(fn, "ref_chosen", ref_chosen.size(), "pairs", static_cast<std::size_t>(pairs));
-    require_same_size(fn, "ref_rejected", ref_rejected.size(), "pairs", static_cast<std::size_t>(pairs));
+    detail::check_step_reference(fn, ref_chosen, ref_rejected, static_cast<std::size_t>(pairs));
 
     const auto forward = kernel::token_logprobs_forward(logits, labels, mask);
     const vector<T> sequence = kernel::sequence_sums(forward.logprobs, steps);

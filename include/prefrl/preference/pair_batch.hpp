@@ -87,6 +87,20 @@ using preference::pair_fields;
 using preference::pair_loss_metrics;
 using preference::pair_loss_result;
 
+/// The reference log-probs of a whole step (`from_logits`, `from_hidden`): `pairs` finite
+/// entries each, or both empty for a reference-free loss (which the loss itself then checks).
+template <class T>
+void check_step_reference(std::string_view fn, std::span<const T> ref_chosen, std::span<const T> ref_rejected,
+                          std::size_t pairs) {
+    if (ref_chosen.empty() && ref_rejected.empty()) return;
+    require_same_size(fn, "ref_chosen", ref_chosen.size(), "pairs", pairs);
+    require_same_size(fn, "ref_rejected", ref_rejected.size(), "pairs", pairs);
+    for (std::size_t i = 0; i < pairs; ++i) {
+        if (!std::isfinite(ref_chosen[i])) fail(fn, "ref_chosen[", i, "] must be finite, got ", ref_chosen[i]);
+        if (!std::isfinite(ref_rejected[i])) fail(fn, "ref_rejected[", i, "] must be finite, got ", ref_rejected[i]);
+    }
+}
+
 /// Checks what can be checked without reading the values: non-empty, every field the loss
 /// reads is present, sizes agree.
 template <class T>
