@@ -236,3 +236,22 @@ TEST_CASE("libtorch::policy_loss_from_hidden equals TRL's DAPO loss on F.linear 
     REQUIRE_THROWS_WITH(lt::policy_loss_from_hidden(loss, h, w, labels, mask.view({-1}), adv, old),
                         Contains("prefrl::libtorch::policy_loss_from_hidden: mask must be a contiguous CPU Double tensor of 2 dimensions"));
 }
+
+TEST_CASE("libtorch::sequence_logprobs equals the per-sequence sum of log_softmax + gather", "[torch]") {
+    torch::manual_seed(8);
+    const int64_t sequences = 3, steps = 4, vocab = 7;
+    const at::Tensor z0 = torch::randn({sequences * steps, vocab}, f64);
+    const at::Tensor labels = torch::randint(0, vocab, {sequences * steps}, torch::kInt64);
+    const at::Tensor mask = torch::tensor({0, 1, 1, 1, 0, 1, 1, 0, 1, 1, 1, 1}, f64);
+    at::Tensor z = z0.clone().requires_grad_(true), z2 = z0.clone().requires_grad_(true);
+    const at::Tensor ours = lt::sequence_logprobs(z, labels, mask, steps);
+    const at::Tensor theirs = torch_token_logprobs(z2, labels, mask).view({sequences, steps}).sum(1);
+    CHECK(ours.size(0) == sequences);
+    CHECK(max_abs_diff(ours, theirs) <= 1e-12);
+    const at::Tensor w = torch::tensor({0.5, -2.0, 1.5}, f64);  // a non-uniform upstream per sequence
+    (ours * w).sum().backward();
+    (theirs * w).sum().backward();
+    CHECK(max_abs_diff(z.grad(), z2.grad()) <= 1e-12);
+    REQUIRE_THROWS_WITH(lt::sequence_logprobs(z, labels, mask, 5),
+                        Contains("prefrl::libtorch::sequence_logprobs: logits has 12 rows, not a multiple of steps = 5"));
+}

@@ -35,6 +35,7 @@
 #include "prefrl/grpo/policy_loss.hpp"
 #include "prefrl/grpo/token_batch.hpp"
 #include "prefrl/kernel/linear_token_logprobs.hpp"
+#include "prefrl/kernel/sequence_sums.hpp"
 #include "prefrl/kernel/token_logprobs.hpp"
 #include "prefrl/preference/from_hidden.hpp"
 #include "prefrl/preference/pair_batch.hpp"
@@ -184,6 +185,50 @@ struct token_logprobs_function : torch::autograd::Function<token_logprobs_functi
             return 0;
         });
         return {d_logits, at::Tensor(), at::Tensor()};
+    }
+};
+
+/// Sequence log-probs from logits: the token kernel, then sums of `steps` rows; the backward
+/// broadcasts each sequence's upstream to its rows and runs the token kernel.
+struct sequence_logprobs_function : torch::autograd::Function<sequence_logprobs_function> {
+    static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& logits, const at::Tensor& labels,
+                              const at::Tensor& mask, int64_t steps) {
+        constexpr auto fn = "prefrl::libtorch::sequence_logprobs";
+        return dispatch(fn, "logits", logits, [&]<class T>() {
+            const auto z = as_matrix<T>(logits, fn, "logits");
+            require_same_dtype(fn, "mask", mask, logits);
+            require_positive(fn, "steps", steps);
+            require(z.rows() % steps == 0, fn, "logits has ", z.rows(), " rows, not a multiple of steps = ", steps);
+            const auto forward = kernel::token_logprobs_forward(z, as_span<index_t>(labels, fn, "labels"),
+                                                                as_span<T>(mask, fn, "mask"));
+            const vector<T> sums = kernel::sequence_sums(forward.logprobs, steps);
+            at::Tensor seq = torch::empty({sums.size()}, logits.options());
+            std::copy(sums.data(), sums.data() + sums.size(), seq.data_ptr<T>());
+            at::Tensor lse = torch::empty({z.rows()}, logits.options().dtype(c10::kDouble));
+            std::copy(forward.logsumexp.data(), forward.logsumexp.data() + z.rows(), lse.data_ptr<double>());
+            ctx->save_for_backward({logits, labels, mask, lse});
+            ctx->saved_data["steps"] = steps;
+            return seq;
+        });
+    }
+
+    static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                   torch::autograd::variable_list grad) {
+        constexpr auto fn = "prefrl::libtorch::sequence_logprobs (backward)";
+        const auto saved = ctx->get_saved_variables();
+        const at::Tensor &logits = saved[0], &labels = saved[1], &mask = saved[2], &lse = saved[3];
+        const int64_t steps = ctx->saved_data["steps"].toInt();
+        const at::Tensor upstream = grad[0].contiguous();
+        at::Tensor d_logits = torch::empty_like(logits);
+        dispatch(fn, "logits", logits, [&]<class T>() {
+            const vector<T> per_row = kernel::sequence_broadcast<T>(as_span<T>(upstream, fn, "grad_output"), steps);
+            kernel::token_logprobs_backward(as_matrix<T>(logits, fn, "logits"), as_span<index_t>(labels, fn, "labels"),
+                                            as_span<T>(mask, fn, "mask"), prefrl::as_span(per_row),
+                                            as_span<double>(lse, fn, "logsumexp"),
+                                            as_mutable_matrix<T>(d_logits, fn, "d_logits"));
+            return 0;
+        });
+        return {d_logits, at::Tensor(), at::Tensor(), at::Tensor()};
     }
 };
 
@@ -353,6 +398,14 @@ struct policy_loss_from_hidden_function : torch::autograd::Function<policy_loss_
 /// log-sum-exps (no log_softmax tensor is formed). `labels` int64 `[rows]`, `mask` `[rows]`.
 inline at::Tensor token_logprobs(const at::Tensor& logits, const at::Tensor& labels, const at::Tensor& mask) {
     return detail::token_logprobs_function::apply(logits, labels, mask);
+}
+
+/// `seq[s] = sum over the `steps` rows of sequence s of token_logprobs(logits, labels, mask)`,
+/// `[rows / steps]`, differentiable with respect to `logits` `[rows, vocab]` (rows laid out
+/// sequence by sequence); the backward runs the token kernel once, no log_softmax tensor.
+inline at::Tensor sequence_logprobs(const at::Tensor& logits, const at::Tensor& labels, const at::Tensor& mask,
+                                    int64_t steps) {
+    return detail::sequence_logprobs_function::apply(logits, labels, mask, steps);
 }
 
 /// Any pair loss of `prefrl::preference` (DPO and its family) on sequence log-probs `[pairs]`,
