@@ -1,8 +1,10 @@
 #ifndef PREFRL_BENCHMARKS_BENCH_SUPPORT_HPP
 #define PREFRL_BENCHMARKS_BENCH_SUPPORT_HPP
 
-// What the benchmark programs share: sizes from the environment (so CI runs them tiny) and the
-// process's peak resident set for the --peak-memory modes.
+// What the benchmark programs share: sizes from the environment (so CI runs them tiny), the
+// process's peak resident set for the --peak-memory modes, and the main that offers them.
+
+#include <benchmark/benchmark.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -30,6 +32,18 @@ inline double peak_rss_mb() {
         if (std::strncmp(line, "VmHWM:", 6) == 0) kb = std::atof(line + 6);
     std::fclose(status);
     return kb / 1024.0;
+}
+
+/// A benchmark program's main: `--peak-memory=<case>` runs `peak_memory(case)` (one step, its
+/// peak memory printed) instead of the timed benchmarks.
+inline int run_benchmarks(int argc, char** argv, int (*peak_memory)(const std::string& name)) {
+    for (int i = 1; i < argc; ++i)
+        if (std::strncmp(argv[i], "--peak-memory=", 14) == 0) return peak_memory(argv[i] + 14);
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
 }
 
 }  // namespace prefrl::bench

@@ -29,7 +29,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <string>
 #include <vector>
 
@@ -203,12 +202,4 @@ BENCHMARK(linear_dpo_fused)->Name("linear_dpo:fused")->Apply(threads_1_2);
 BENCHMARK(linear_dpo_materialized)->Name("linear_dpo:materialized")->Apply(threads_1_2);
 BENCHMARK(linear_dpo_one_pass)->Name("linear_dpo:fused_one_pass")->Apply(threads_1_2);
 
-int main(int argc, char** argv) {
-    for (int i = 1; i < argc; ++i)
-        if (std::strncmp(argv[i], "--peak-memory=", 14) == 0) return peak_memory(argv[i] + 14);
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
-}
+int main(int argc, char** argv) { return prefrl::bench::run_benchmarks(argc, argv, peak_memory); }

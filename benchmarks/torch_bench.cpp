@@ -22,7 +22,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <string>
 
 namespace {
@@ -125,12 +124,4 @@ BENCHMARK(step_bench<&setup::dpo_prefrl>)->Name("dpo:prefrl")->Apply(threads_1_2
 BENCHMARK(step_bench<&setup::dpo_hidden_prefrl>)->Name("dpo_hidden:prefrl")->Apply(threads_1_2);
 BENCHMARK(step_bench<&setup::dpo_libtorch>)->Name("dpo:libtorch")->Apply(threads_1_2);
 
-int main(int argc, char** argv) {
-    for (int i = 1; i < argc; ++i)
-        if (std::strncmp(argv[i], "--peak-memory=", 14) == 0) return peak_memory(argv[i] + 14);
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
-}
+int main(int argc, char** argv) { return prefrl::bench::run_benchmarks(argc, argv, peak_memory); }

@@ -151,6 +151,20 @@ inline torch::autograd::variable_list scaled_saved(torch::autograd::AutogradCont
     return out;
 }
 
+/// The forward the losses from hidden states share: `run(hidden, weight, d_hidden, d_weight)`
+/// (Eigen views) runs the loss, forms both gradients and returns its result; the gradients are
+/// saved for `scaled_saved`, the value returned as a scalar tensor.
+template <class T, class Run>
+at::Tensor loss_from_hidden(torch::autograd::AutogradContext* ctx, std::string_view fn, const at::Tensor& hidden,
+                            const at::Tensor& weight, Run&& run) {
+    require_same_dtype(fn, "weight", weight, hidden);
+    at::Tensor d_hidden = torch::empty_like(hidden), d_weight = torch::empty_like(weight);
+    const auto r = run(as_matrix<T>(hidden, fn, "hidden"), as_matrix<T>(weight, fn, "weight"),
+                       as_mutable_matrix<T>(d_hidden, fn, "d_hidden"), as_mutable_matrix<T>(d_weight, fn, "d_weight"));
+    ctx->save_for_backward({d_hidden, d_weight});
+    return torch::scalar_tensor(static_cast<double>(r.value), hidden.options());
+}
+
 /// Token log-probs from logits; backward through the token kernel with the saved log-sum-exp.
 struct token_logprobs_function : torch::autograd::Function<token_logprobs_function> {
     static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& logits, const at::Tensor& labels,
@@ -307,15 +321,11 @@ struct linear_cross_entropy_function : torch::autograd::Function<linear_cross_en
                               const at::Tensor& labels, const at::Tensor& mask) {
         constexpr auto fn = "prefrl::libtorch::linear_cross_entropy";
         return dispatch(fn, "hidden", hidden, [&]<class T>() {
-            require_same_dtype(fn, "weight", weight, hidden);
             require_same_dtype(fn, "mask", mask, hidden);
-            at::Tensor d_hidden = torch::empty_like(hidden), d_weight = torch::empty_like(weight);
-            const auto r = kernel::linear_cross_entropy(
-                as_matrix<T>(hidden, fn, "hidden"), as_matrix<T>(weight, fn, "weight"),
-                as_span<index_t>(labels, fn, "labels"), as_span<T>(mask, fn, "mask"),
-                as_mutable_matrix<T>(d_hidden, fn, "d_hidden"), as_mutable_matrix<T>(d_weight, fn, "d_weight"));
-            ctx->save_for_backward({d_hidden, d_weight});
-            return torch::scalar_tensor(static_cast<double>(r.value), hidden.options());
+            return loss_from_hidden<T>(ctx, fn, hidden, weight, [&](auto h, auto w, auto d_h, auto d_w) {
+                return kernel::linear_cross_entropy(h, w, as_span<index_t>(labels, fn, "labels"),
+                                                    as_span<T>(mask, fn, "mask"), d_h, d_w);
+            });
         });
     }
 
@@ -336,18 +346,14 @@ struct pair_loss_from_hidden_function : torch::autograd::Function<pair_loss_from
                               preference::pair_loss_metrics<double>* metrics) {
         constexpr auto fn = "prefrl::libtorch::pair_loss_from_hidden";
         return dispatch(fn, "hidden", hidden, [&]<class T>() {
-            require_same_dtype(fn, "weight", weight, hidden);
             require_same_dtype(fn, "mask", mask, hidden);
-            at::Tensor d_hidden = torch::empty_like(hidden), d_weight = torch::empty_like(weight);
-            const auto r = preference::from_hidden(
-                loss, as_matrix<T>(hidden, fn, "hidden"), as_matrix<T>(weight, fn, "weight"),
-                as_span<index_t>(labels, fn, "labels"), as_span<T>(mask, fn, "mask"),
-                optional_span<T>(fn, "ref_chosen", ref_chosen), optional_span<T>(fn, "ref_rejected", ref_rejected),
-                steps, as_mutable_matrix<T>(d_hidden, fn, "d_hidden"), as_mutable_matrix<T>(d_weight, fn, "d_weight"),
-                options);
-            copy_metrics(r, metrics);
-            ctx->save_for_backward({d_hidden, d_weight});
-            return torch::scalar_tensor(static_cast<double>(r.value), hidden.options());
+            return loss_from_hidden<T>(ctx, fn, hidden, weight, [&](auto h, auto w, auto d_h, auto d_w) {
+                auto r = preference::from_hidden(loss, h, w, as_span<index_t>(labels, fn, "labels"),
+                                                 as_span<T>(mask, fn, "mask"), optional_span<T>(fn, "ref_chosen", ref_chosen),
+                                                 optional_span<T>(fn, "ref_rejected", ref_rejected), steps, d_h, d_w, options);
+                copy_metrics(r, metrics);
+                return r;
+            });
         });
     }
 
@@ -366,7 +372,6 @@ struct policy_loss_from_hidden_function : torch::autograd::Function<policy_loss_
                               kernel::linear_logprobs_options options) {
         constexpr auto fn = "prefrl::libtorch::policy_loss_from_hidden";
         return dispatch(fn, "hidden", hidden, [&]<class T>() {
-            require_same_dtype(fn, "weight", weight, hidden);
             require_tensor(fn, "mask", mask, scalar_type<T>(), 2);
             const grpo::token_batch<T> batch{mask.size(0),
                                              mask.size(1),
@@ -375,13 +380,9 @@ struct policy_loss_from_hidden_function : torch::autograd::Function<policy_loss_
                                              as_span<T>(advantages, fn, "advantages"),
                                              optional_span<T>(fn, "old_logps", old_logps),
                                              optional_span<T>(fn, "ref_logps", ref_logps)};
-            at::Tensor d_hidden = torch::empty_like(hidden), d_weight = torch::empty_like(weight);
-            const auto r = grpo::from_hidden(loss, as_matrix<T>(hidden, fn, "hidden"), as_matrix<T>(weight, fn, "weight"),
-                                             as_span<index_t>(labels, fn, "labels"), batch,
-                                             as_mutable_matrix<T>(d_hidden, fn, "d_hidden"),
-                                             as_mutable_matrix<T>(d_weight, fn, "d_weight"), options);
-            ctx->save_for_backward({d_hidden, d_weight});
-            return torch::scalar_tensor(static_cast<double>(r.value), hidden.options());
+            return loss_from_hidden<T>(ctx, fn, hidden, weight, [&](auto h, auto w, auto d_h, auto d_w) {
+                return grpo::from_hidden(loss, h, w, as_span<index_t>(labels, fn, "labels"), batch, d_h, d_w, options);
+            });
         });
     }
 
