@@ -29,8 +29,14 @@ public:
         sums_.assign(static_cast<std::size_t>(arms), 0.0);
     }
     [[nodiscard]] index_t num_arms() const { return static_cast<index_t>(counts_.size()); }
-    [[nodiscard]] index_t count(index_t a) const { return counts_[static_cast<std::size_t>(a)]; }
-    [[nodiscard]] double sum(index_t a) const { return sums_[static_cast<std::size_t>(a)]; }
+    [[nodiscard]] index_t count(index_t a) const {
+        require(a >= 0 && a < num_arms(), "prefrl::bandit::arm_statistics::count", "a must be in [0, ", num_arms(), "), got ", a);
+        return counts_[static_cast<std::size_t>(a)];
+    }
+    [[nodiscard]] double sum(index_t a) const {
+        require(a >= 0 && a < num_arms(), "prefrl::bandit::arm_statistics::sum", "a must be in [0, ", num_arms(), "), got ", a);
+        return sums_[static_cast<std::size_t>(a)];
+    }
     /// `S_a / n_a`, or `if_untried` for an arm never pulled.
     [[nodiscard]] double mean(index_t a, double if_untried = 0.0) const {
         const auto n = count(a);

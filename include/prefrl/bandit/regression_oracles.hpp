@@ -177,7 +177,10 @@ public:
         theta_.row(arm) *= T(1) - lr * static_cast<T>(options_.l2);
         theta_.row(arm) -= lr * error * xe.transpose();
     }
-    [[nodiscard]] vector<T> theta(index_t arm) const { return theta_.row(arm).transpose(); }
+    [[nodiscard]] vector<T> theta(index_t arm) const {
+        require(arm >= 0 && arm < arms_, "prefrl::bandit::online_linear_oracle::theta", "arm must be in [0, ", arms_, "), got ", arm);
+        return theta_.row(arm).transpose();
+    }
 
 private:
     index_t arms_, d_;

@@ -41,7 +41,10 @@ public:
     [[nodiscard]] const arm_statistics& statistics() const { return stats_; }
 
     /// The index of arm a (+inf if untried).
-    [[nodiscard]] double index(index_t a) const { return index(a, 2.0 * std::log(static_cast<double>(stats_.total()))); }
+    [[nodiscard]] double index(index_t a) const {
+        require(a >= 0 && a < num_arms(), "prefrl::bandit::ucb1::index", "a must be in [0, ", num_arms(), "), got ", a);
+        return index(a, 2.0 * std::log(static_cast<double>(stats_.total())));
+    }
 
     template <RandomGenerator G>
     decision<T> select(G& rng) {
