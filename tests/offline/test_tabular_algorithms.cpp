@@ -54,7 +54,7 @@ TEST_CASE("return weighting lifts BC on a 95% random / 5% expert dataset", "[off
 TEST_CASE("tabular offline algorithms: bad datasets", "[offline]") {
     const auto data = mixed(grid(), 2, 1, 3);
     REQUIRE_THROWS_WITH(offline::tabular_bc<double>(data, 5, 4), Catch::Contains("prefrl::offline::tabular_bc: row") &&
-                                                                     Catch::Contains("has a state outside [0, 5)"));
+                                                                     Catch::Contains(", not an integer in [0, 5)"));
     REQUIRE_THROWS_WITH(offline::tabular_iql<double>(data, 27, 4, {.tau = 1.5}), "prefrl::offline::tabular_iql: tau must be in (0, 1), got 1.5");
     REQUIRE_THROWS_WITH(offline::tabular_cql<double>(data, 27, 4, {.alpha = -1}), "prefrl::offline::tabular_cql: alpha must be >= 0, got -1");
 }

@@ -30,17 +30,18 @@ public:
     }
     [[nodiscard]] index_t num_arms() const { return static_cast<index_t>(counts_.size()); }
     [[nodiscard]] index_t count(index_t a) const {
-        require(a >= 0 && a < num_arms(), "prefrl::bandit::arm_statistics::count", "a must be in [0, ", num_arms(), "), got ", a);
+        require_index("prefrl::bandit::arm_statistics::count", "a", a, num_arms());
         return counts_[static_cast<std::size_t>(a)];
     }
     [[nodiscard]] double sum(index_t a) const {
-        require(a >= 0 && a < num_arms(), "prefrl::bandit::arm_statistics::sum", "a must be in [0, ", num_arms(), "), got ", a);
+        require_index("prefrl::bandit::arm_statistics::sum", "a", a, num_arms());
         return sums_[static_cast<std::size_t>(a)];
     }
     /// `S_a / n_a`, or `if_untried` for an arm never pulled.
     [[nodiscard]] double mean(index_t a, double if_untried = 0.0) const {
-        const auto n = count(a);
-        return n == 0 ? if_untried : sum(a) / static_cast<double>(n);
+        require_index("prefrl::bandit::arm_statistics::mean", "a", a, num_arms());
+        const auto n = counts_[static_cast<std::size_t>(a)];
+        return n == 0 ? if_untried : sums_[static_cast<std::size_t>(a)] / static_cast<double>(n);
     }
     [[nodiscard]] index_t total() const { return total_; }
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <concepts>
+#include <limits>
 #include <span>
 #include <vector>
 
@@ -52,7 +53,9 @@ public:
     decision<T> select(G& rng) {
         const std::vector<double> p = arm_probabilities();
         const index_t arm = sample_categorical<double>(p, rng);
-        return {arm, static_cast<T>(p[static_cast<std::size_t>(arm)]), false};
+        // a propensity that underflows T (float) is its smallest normal value, never 0
+        return {arm, static_cast<T>(std::max(p[static_cast<std::size_t>(arm)], static_cast<double>(std::numeric_limits<T>::min()))),
+                false};
     }
 
     void update(index_t arm, T reward) {

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <concepts>
+#include <limits>
 #include <numbers>
 #include <span>
 #include <vector>
@@ -84,7 +85,10 @@ public:
     decision<T> select(G& rng) {
         probabilities_ = arm_probabilities();
         const index_t arm = sample_categorical<double>(probabilities_, rng);
-        return {arm, static_cast<T>(probabilities_[static_cast<std::size_t>(arm)]), false};
+        // a propensity that underflows T (float) is its smallest normal value, never 0
+        return {arm,
+                static_cast<T>(std::max(probabilities_[static_cast<std::size_t>(arm)], static_cast<double>(std::numeric_limits<T>::min()))),
+                false};
     }
 
     /// Learns from the reward of the arm just played (the probabilities are those of the last
@@ -95,11 +99,15 @@ public:
         const auto k = static_cast<std::size_t>(arm);
         const double r = static_cast<double>(reward);
         const double p = probabilities_[k];
+        require(p > 0.0, "prefrl::bandit::exp3::update", "arm ", arm, " had probability 0 in the last select (its weight underflowed):",
+                " it cannot have been played");
+        // an importance weight 1 / p that overflows is capped: the weights are logs, shifted below
+        constexpr double cap = 1e300;
         if (options_.estimator == exp3_estimator::reward_based) {
-            log_weight_[k] += options_.gamma * (r / p) / static_cast<double>(num_arms());
+            log_weight_[k] += std::min(cap, options_.gamma * (r / p) / static_cast<double>(num_arms()));
         } else {
             for (double& w : log_weight_) w += options_.eta;
-            log_weight_[k] -= options_.eta * (1.0 - r) / p;
+            log_weight_[k] -= std::min(cap, options_.eta * (1.0 - r) / p);
         }
         double top = log_weight_[0];
         for (double w : log_weight_) top = std::max(top, w);

@@ -57,7 +57,10 @@ public:
     }
     [[nodiscard]] index_t num_groups() const { return static_cast<index_t>(models_.size()); }
     [[nodiscard]] double eta() const { return options_.eta; }
-    [[nodiscard]] const ridge_oracle<T>& model(index_t g) const { return models_.at(static_cast<std::size_t>(g)); }
+    [[nodiscard]] const ridge_oracle<T>& model(index_t g) const {
+        require_index("prefrl::bandit::groupwise_regression::model", "g", g, num_groups());
+        return models_[static_cast<std::size_t>(g)];
+    }
 
     /// The mixed prediction for x whose groups are `awake` (distinct indices, at least one).
     [[nodiscard]] T predict(std::span<const T> x, std::span<const index_t> awake) const {

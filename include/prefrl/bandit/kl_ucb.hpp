@@ -85,7 +85,7 @@ public:
 
     /// The index of arm a in the next round (+inf if untried).
     [[nodiscard]] double index(index_t a) const {
-        require(a >= 0 && a < num_arms(), "prefrl::bandit::kl_ucb::index", "a must be in [0, ", num_arms(), "), got ", a);
+        require_index("prefrl::bandit::kl_ucb::index", "a", a, num_arms());
         const auto n_a = stats_.count(a);
         if (n_a == 0) return std::numeric_limits<double>::infinity();
         return kl_ucb_index(std::clamp(stats_.mean(a), 0.0, 1.0), n_a, stats_.total() + 1, options_.c);

@@ -96,7 +96,11 @@ namespace prefrl::bandit {
 ///    period change (or new arm) with the most value per unit of load is made (prefrl's addition:
 ///    rounding alone leaves capacity unused when the LP splits an arm between two periods).
 /// 3. Offsets by greedy load balancing over the lcm of the periods (arms with the shortest
-///    periods first, each to the offset whose slots are least loaded).
+///    periods first, each to the offset whose slots are least loaded). Where the lcm exceeds
+///    `recovering_balance_window` periods (many distinct periods), over that many periods only.
+/// The most periods `plan_recovering` balances its offsets over.
+inline constexpr index_t recovering_balance_window = index_t{1} << 20;
+
 [[nodiscard]] inline periodic_schedule plan_recovering(const recovering_means& r, index_t k) {
     constexpr auto fn = "prefrl::bandit::plan_recovering";
     prefrl::detail::check_recovering(fn, r, k);
@@ -158,10 +162,11 @@ namespace prefrl::bandit {
         total_load += load_of(best_period) - load_of(out.period[best_arm]);
         out.period[best_arm] = best_period;
     }
-    // offsets: greedy load balancing over the lcm of the periods
+    // offsets: greedy load balancing over the lcm of the periods, at most the window (the lcm
+    // of many distinct periods overflows any buffer: lcm(1..40) is about 5e15)
     index_t cycle = 1;
     for (index_t p : out.period)
-        if (p > 0) cycle = std::lcm(cycle, p);
+        if (p > 0) cycle = std::min(std::lcm(cycle, p), recovering_balance_window);
     std::vector<index_t> load(static_cast<std::size_t>(cycle), 0);
     std::vector<std::size_t> order(n);
     std::iota(order.begin(), order.end(), 0);
@@ -231,11 +236,18 @@ namespace prefrl::bandit {
 /// over the idle-time states (d_max^N of them, every set of at most K arms as an action), with
 /// the aperiodicity step `h <- h/2 + T(h)/2` (plain RVI oscillates on these periodic chains).
 /// For tests and small studies: N up to about 8.
+/// The most arms `recovering_optimal_gain` plans for exactly.
+inline constexpr index_t recovering_exact_max_arms = 20;
+
 [[nodiscard]] inline double recovering_optimal_gain(const recovering_means& r, index_t k, double tolerance = 1e-10) {
     constexpr auto fn = "prefrl::bandit::recovering_optimal_gain";
     prefrl::detail::check_recovering(fn, r, k);
+    require_finite(fn, "tolerance", tolerance);
+    require_positive(fn, "tolerance", tolerance);
     const auto n = static_cast<index_t>(r.size());
     const auto d_max = static_cast<index_t>(r[0].size());
+    require(n <= recovering_exact_max_arms, fn, "exact planning enumerates the 2^N sets of arms: N must be at most ",
+            recovering_exact_max_arms, ", got ", n);
     index_t states = 1;
     for (index_t i = 0; i < n; ++i) {
         states *= d_max;
@@ -244,6 +256,8 @@ namespace prefrl::bandit {
     std::vector<index_t> actions;  // bitmasks with at most K arms
     for (index_t m = 0; m < (index_t{1} << n); ++m)
         if (std::popcount(static_cast<std::uint64_t>(m)) <= k) actions.push_back(m);
+    require(states * static_cast<index_t>(actions.size()) <= 20000000, fn, "d_max^N states times ", actions.size(),
+            " sets of at most K arms is too large for exact planning (N = ", n, ", d_max = ", d_max, ", K = ", k, ")");
     // precompute successor and reward of every (state, action)
     std::vector<index_t> next(static_cast<std::size_t>(states * static_cast<index_t>(actions.size())));
     std::vector<double> reward(next.size());

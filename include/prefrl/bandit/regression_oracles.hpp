@@ -178,7 +178,7 @@ public:
         theta_.row(arm) -= lr * error * xe.transpose();
     }
     [[nodiscard]] vector<T> theta(index_t arm) const {
-        require(arm >= 0 && arm < arms_, "prefrl::bandit::online_linear_oracle::theta", "arm must be in [0, ", arms_, "), got ", arm);
+        require_index("prefrl::bandit::online_linear_oracle::theta", "arm", arm, arms_);
         return theta_.row(arm).transpose();
     }
 

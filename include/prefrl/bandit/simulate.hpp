@@ -35,7 +35,11 @@ template <Bandit B, class Arms, RandomGenerator G>
         { e.best_mean() } -> std::convertible_to<double>;
     }
 bandit_run simulate(B& bandit, const Arms& arms, index_t horizon, G& rng) {
-    require(horizon >= 1, "prefrl::bandit::simulate", "horizon must be >= 1, got ", horizon);
+    constexpr auto fn = "prefrl::bandit::simulate";
+    require(horizon >= 1, fn, "horizon must be >= 1, got ", horizon);
+    if constexpr (requires { arms.num_arms(); })
+        require(static_cast<index_t>(bandit.num_arms()) == static_cast<index_t>(arms.num_arms()), fn, "the bandit has ",
+                bandit.num_arms(), " arms but the environment ", arms.num_arms());
     bandit_run run;
     run.cumulative_regret.reserve(static_cast<std::size_t>(horizon));
     const double best = arms.best_mean();
@@ -63,6 +67,11 @@ template <Bandit B, class Adversary, RandomGenerator G>
         { e.best_fixed_arm() } -> std::convertible_to<index_t>;
     }
 bandit_run simulate_adversarial(B& bandit, const Adversary& adversary, G& rng) {
+    constexpr auto fn = "prefrl::bandit::simulate_adversarial";
+    if constexpr (requires { adversary.num_arms(); })
+        require(static_cast<index_t>(bandit.num_arms()) == static_cast<index_t>(adversary.num_arms()), fn, "the bandit has ",
+                bandit.num_arms(), " arms but the adversary ", adversary.num_arms());
+    require(adversary.horizon() >= 0, fn, "the adversary's horizon must be >= 0, got ", adversary.horizon());
     const index_t horizon = adversary.horizon();
     const index_t best = adversary.best_fixed_arm();
     bandit_run run;
@@ -86,7 +95,14 @@ bandit_run simulate_adversarial(B& bandit, const Adversary& adversary, G& rng) {
 template <ContextualBandit B, class Env, RandomGenerator G>
 bandit_run simulate_contextual(B& bandit, const Env& env, index_t horizon, G& rng) {
     using T = typename B::scalar_type;
-    require(horizon >= 1, "prefrl::bandit::simulate_contextual", "horizon must be >= 1, got ", horizon);
+    constexpr auto fn = "prefrl::bandit::simulate_contextual";
+    require(horizon >= 1, fn, "horizon must be >= 1, got ", horizon);
+    if constexpr (requires { env.num_arms(); })
+        require(static_cast<index_t>(bandit.num_arms()) == static_cast<index_t>(env.num_arms()), fn, "the bandit has ",
+                bandit.num_arms(), " arms but the environment ", env.num_arms());
+    if constexpr (requires { env.context_size(); })
+        require(static_cast<index_t>(bandit.context_size()) == static_cast<index_t>(env.context_size()), fn,
+                "the bandit takes contexts of ", bandit.context_size(), " entries but the environment gives ", env.context_size());
     bandit_run run;
     double regret = 0.0;
     for (index_t t = 0; t < horizon; ++t) {

@@ -4,8 +4,10 @@
 /// \file
 /// SquareCB: inverse-gap weighting over the predictions of any regression oracle.
 
+#include <algorithm>
 #include <cmath>
 #include <concepts>
+#include <limits>
 #include <span>
 #include <utility>
 #include <vector>
@@ -72,7 +74,10 @@ public:
     [[nodiscard]] const Oracle& oracle() const { return oracle_; }
     /// gamma of the next round.
     [[nodiscard]] double gamma() const {
-        return learned_ == 0 ? 0.0 : options_.gamma_scale * std::pow(static_cast<double>(learned_), options_.gamma_exponent);
+        if (learned_ == 0) return 0.0;
+        // a schedule that overflows is held at the largest double: inverse-gap weighting is then greedy
+        return std::min(options_.gamma_scale * std::pow(static_cast<double>(learned_), options_.gamma_exponent),
+                        std::numeric_limits<double>::max());
     }
     /// The probability of each arm for context x.
     [[nodiscard]] vector<T> arm_probabilities(std::span<const T> x) const {

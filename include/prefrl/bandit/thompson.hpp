@@ -101,8 +101,12 @@ public:
     }
     [[nodiscard]] index_t num_arms() const { return stats_.num_arms(); }
     [[nodiscard]] const arm_statistics& statistics() const { return stats_; }
-    [[nodiscard]] double posterior_alpha(index_t a) const { return options_.alpha0 + stats_.sum(a); }
+    [[nodiscard]] double posterior_alpha(index_t a) const {
+        require_index("prefrl::bandit::thompson_beta::posterior_alpha", "a", a, num_arms());
+        return options_.alpha0 + stats_.sum(a);
+    }
     [[nodiscard]] double posterior_beta(index_t a) const {
+        require_index("prefrl::bandit::thompson_beta::posterior_beta", "a", a, num_arms());
         return options_.beta0 + static_cast<double>(stats_.count(a)) - stats_.sum(a);
     }
 
@@ -166,11 +170,24 @@ public:
     }
     [[nodiscard]] index_t num_arms() const { return stats_.num_arms(); }
     [[nodiscard]] const arm_statistics& statistics() const { return stats_; }
+    /// `(m0 + S_a r^2) / (1 + n_a r^2)` with r = s0 / sigma: the posterior mean above, in a form
+    /// that stays finite for a point prior (s0 = 1e-200: the prior mean) or a flat one (S_a / n_a).
     [[nodiscard]] double posterior_mean(index_t a) const {
-        return (options_.prior_mean / (options_.prior_sd * options_.prior_sd) + stats_.sum(a) / (options_.sigma * options_.sigma)) /
-               precision(a);
+        require_index("prefrl::bandit::thompson_gaussian::posterior_mean", "a", a, num_arms());
+        const auto n = static_cast<double>(stats_.count(a));
+        if (n == 0.0) return options_.prior_mean;
+        const double r = options_.prior_sd / options_.sigma, r2 = r * r;
+        if (!std::isfinite(r2)) return stats_.sum(a) / n;
+        return (options_.prior_mean + stats_.sum(a) * r2) / (1.0 + n * r2);
     }
-    [[nodiscard]] double posterior_sd(index_t a) const { return 1.0 / std::sqrt(precision(a)); }
+    /// `s0 / sqrt(1 + n_a r^2)` = `1 / sqrt(tau_a)`.
+    [[nodiscard]] double posterior_sd(index_t a) const {
+        require_index("prefrl::bandit::thompson_gaussian::posterior_sd", "a", a, num_arms());
+        const auto n = static_cast<double>(stats_.count(a));
+        const double r = options_.prior_sd / options_.sigma;
+        if (!std::isfinite(r * r)) return n == 0.0 ? options_.prior_sd : options_.sigma / std::sqrt(n);
+        return options_.prior_sd / std::sqrt(1.0 + n * r * r);
+    }
 
     template <RandomGenerator G>
     decision<T> select(G& rng) {
@@ -192,9 +209,6 @@ public:
     }
 
 private:
-    [[nodiscard]] double precision(index_t a) const {
-        return 1.0 / (options_.prior_sd * options_.prior_sd) + static_cast<double>(stats_.count(a)) / (options_.sigma * options_.sigma);
-    }
     arm_statistics stats_;
     thompson_gaussian_options options_;
     std::vector<double> means_, sds_, draws_;

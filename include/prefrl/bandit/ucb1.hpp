@@ -42,7 +42,7 @@ public:
 
     /// The index of arm a (+inf if untried).
     [[nodiscard]] double index(index_t a) const {
-        require(a >= 0 && a < num_arms(), "prefrl::bandit::ucb1::index", "a must be in [0, ", num_arms(), "), got ", a);
+        require_index("prefrl::bandit::ucb1::index", "a", a, num_arms());
         return index(a, 2.0 * std::log(static_cast<double>(stats_.total())));
     }
 

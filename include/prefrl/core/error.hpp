@@ -15,10 +15,12 @@
 #include <cmath>
 #include <concepts>
 #include <cstddef>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace prefrl {
 
@@ -79,16 +81,23 @@ void require(bool condition, std::string_view function, const Parts&... parts) {
     if (!condition) fail(function, parts...);
 }
 
-/// Requires `value > 0` (and not NaN): `function: name must be > 0, got value`.
+/// Requires `value > 0`, not NaN and, for floating point, not +inf (a hyperparameter of +inf
+/// turns a loss into NaN): `function: name must be > 0, got value` / `must be finite, got inf`.
+/// Where +inf means "off" (a clip threshold), check with `require` instead.
 template <class T>
 void require_positive(std::string_view function, std::string_view name, T value) {
     if (!(value > T(0))) fail(function, name, " must be > 0, got ", value);
+    if constexpr (std::floating_point<T>)
+        if (std::isinf(value)) fail(function, name, " must be finite, got ", value);
 }
 
-/// Requires `value >= 0` (and not NaN): `function: name must be >= 0, got value`.
+/// Requires `value >= 0`, not NaN and, for floating point, not +inf:
+/// `function: name must be >= 0, got value` / `must be finite, got inf`.
 template <class T>
 void require_non_negative(std::string_view function, std::string_view name, T value) {
     if (!(value >= T(0))) fail(function, name, " must be >= 0, got ", value);
+    if constexpr (std::floating_point<T>)
+        if (std::isinf(value)) fail(function, name, " must be finite, got ", value);
 }
 
 /// Requires a finite floating-point value: `function: name must be finite, got nan`.
@@ -129,6 +138,42 @@ inline void require_same_size(std::string_view function, std::string_view name, 
                               std::string_view other_name, std::size_t other_size) {
     if (size != other_size)
         fail(function, name, " has ", size, " entries but ", other_name, " has ", other_size);
+}
+
+/// `static_cast<T>(value)` of a finite double hyperparameter, requiring that it stays finite in
+/// T (1e300 overflows float): `function: name = 1e+300 is not finite in float`.
+template <std::floating_point T>
+T hyperparameter_in(std::string_view function, std::string_view name, double value) {
+    const T out = static_cast<T>(value);
+    if (std::isfinite(value) && !std::isfinite(out))
+        fail(function, name, " = ", value, " is not finite in ", sizeof(T) == sizeof(float) ? "float" : "this precision");
+    return out;
+}
+
+/// Requires `0 <= index < size`: `function: name must be in [0, size), got index`.
+template <std::integral I, std::integral S>
+void require_index(std::string_view function, std::string_view name, I index, S size) {
+    if (!std::in_range<long long>(index) || !std::in_range<long long>(size) || static_cast<long long>(index) < 0 ||
+        static_cast<long long>(index) >= static_cast<long long>(size))
+        fail(function, name, " must be in [0, ", size, "), got ", index);
+}
+
+/// `a + b` for sizes >= 0, or `function: what = a + b overflows` where the sum does not fit.
+template <std::integral I>
+I checked_size_sum(std::string_view function, std::string_view what, I a, I b) {
+    if (a < I(0) || b < I(0)) fail(function, what, " must be >= 0, got ", a, " + ", b);
+    if (a > std::numeric_limits<I>::max() - b)
+        fail(function, what, " = ", a, " + ", b, " overflows ", std::numeric_limits<I>::max());
+    return static_cast<I>(a + b);
+}
+
+/// `a * b` for sizes >= 0, or `function: what = a * b overflows` where the product does not fit.
+template <std::integral I>
+I checked_size_product(std::string_view function, std::string_view what, I a, I b) {
+    if (a < I(0) || b < I(0)) fail(function, what, " must be >= 0, got ", a, " * ", b);
+    if (b != I(0) && a > std::numeric_limits<I>::max() / b)
+        fail(function, what, " = ", a, " * ", b, " overflows ", std::numeric_limits<I>::max());
+    return static_cast<I>(a * b);
 }
 
 }  // namespace prefrl

@@ -31,11 +31,15 @@ public:
             require(means_[a] >= 0.0 && means_[a] <= 1.0, fn, "means[", a, "] must be in [0, 1], got ", means_[a]);
     }
     [[nodiscard]] index_t num_arms() const { return static_cast<index_t>(means_.size()); }
-    [[nodiscard]] double mean(index_t a) const { return means_.at(static_cast<std::size_t>(a)); }
+    [[nodiscard]] double mean(index_t a) const {
+        require_index("prefrl::env::bernoulli_arms::mean", "a", a, num_arms());
+        return means_[static_cast<std::size_t>(a)];
+    }
     [[nodiscard]] double best_mean() const { return *std::max_element(means_.begin(), means_.end()); }
     template <RandomGenerator G>
     T pull(index_t a, G& rng) const {
-        return uniform01<double>(rng) < mean(a) ? T(1) : T(0);
+        require_index("prefrl::env::bernoulli_arms::pull", "a", a, num_arms());
+        return uniform01<double>(rng) < means_[static_cast<std::size_t>(a)] ? T(1) : T(0);
     }
 
 private:
@@ -49,15 +53,20 @@ public:
     gaussian_arms(std::vector<double> means, double sd) : means_(std::move(means)), sd_(sd) {
         constexpr auto fn = "prefrl::env::gaussian_arms";
         require_non_empty(fn, "means", means_.size());
+        require_finite(fn, "sd", sd);
         require_non_negative(fn, "sd", sd);
         for (std::size_t a = 0; a < means_.size(); ++a) require(std::isfinite(means_[a]), fn, "means[", a, "] must be finite, got ", means_[a]);
     }
     [[nodiscard]] index_t num_arms() const { return static_cast<index_t>(means_.size()); }
-    [[nodiscard]] double mean(index_t a) const { return means_.at(static_cast<std::size_t>(a)); }
+    [[nodiscard]] double mean(index_t a) const {
+        require_index("prefrl::env::gaussian_arms::mean", "a", a, num_arms());
+        return means_[static_cast<std::size_t>(a)];
+    }
     [[nodiscard]] double best_mean() const { return *std::max_element(means_.begin(), means_.end()); }
     template <RandomGenerator G>
     T pull(index_t a, G& rng) const {
-        return static_cast<T>(mean(a) + sd_ * normal<double>(rng));
+        require_index("prefrl::env::gaussian_arms::pull", "a", a, num_arms());
+        return static_cast<T>(means_[static_cast<std::size_t>(a)] + sd_ * normal<double>(rng));
     }
 
 private:
@@ -88,6 +97,8 @@ public:
     linear_contextual_arms(index_t arms, index_t context_size, double noise_sd, G& rng) : noise_sd_(noise_sd) {
         constexpr auto fn = "prefrl::env::linear_contextual_arms";
         require(arms >= 1, fn, "the number of arms must be >= 1, got ", arms);
+        require(context_size >= 1, fn, "context_size must be >= 1, got ", context_size);
+        require_finite(fn, "noise_sd", noise_sd);
         require_non_negative(fn, "noise_sd", noise_sd);
         theta_.resize(arms, context_size);
         for (index_t a = 0; a < arms; ++a) theta_.row(a) = random_unit_vector<T>(context_size, rng).transpose();
@@ -101,13 +112,15 @@ public:
     }
     /// `theta_a^T x` for every arm.
     [[nodiscard]] vector<T> expected_rewards(std::span<const T> x) const {
-        require(static_cast<index_t>(x.size()) == context_size(), "prefrl::env::linear_contextual_arms",
+        require(static_cast<index_t>(x.size()) == context_size(), "prefrl::env::linear_contextual_arms::expected_rewards",
                 "the context must have ", context_size(), " entries, got ", x.size());
         return theta_ * as_eigen(x);
     }
     template <RandomGenerator G>
     T pull(std::span<const T> x, index_t a, G& rng) const {
-        require(a >= 0 && a < num_arms(), "prefrl::env::linear_contextual_arms", "arm must be in [0, ", num_arms(), "), got ", a);
+        require_index("prefrl::env::linear_contextual_arms::pull", "a", a, num_arms());
+        require(static_cast<index_t>(x.size()) == context_size(), "prefrl::env::linear_contextual_arms::pull",
+                "the context must have ", context_size(), " entries, got ", x.size());
         return expected_rewards(x)[a] + static_cast<T>(noise_sd_ * normal<double>(rng));
     }
 
@@ -137,7 +150,11 @@ public:
     }
     [[nodiscard]] index_t num_arms() const { return rewards_.cols(); }
     [[nodiscard]] index_t horizon() const { return rewards_.rows(); }
-    [[nodiscard]] T reward(index_t t, index_t a) const { return rewards_(t, a); }
+    [[nodiscard]] T reward(index_t t, index_t a) const {
+        require_index("prefrl::env::oblivious_adversary::reward", "t", t, horizon());
+        require_index("prefrl::env::oblivious_adversary::reward", "a", a, num_arms());
+        return rewards_(t, a);
+    }
     /// The arm with the largest total reward (the first on ties).
     [[nodiscard]] index_t best_fixed_arm() const {
         Eigen::Index best = 0;

@@ -14,6 +14,9 @@
 
 namespace prefrl::env {
 
+/// The most states the chain builders take (their dense tensors are S^2 A).
+inline constexpr index_t max_chain_states = index_t{1} << 14;
+
 /// **Random walk** (Sutton & Barto 2018, Example 6.2) with n inner states: one action; left or
 /// right with probability 1/2 from the middle start; leaving on the right pays 1, on the left
 /// 0. The two exits are terminal states n and n + 1; the true values are (1 .. n) / (n + 1)
@@ -22,6 +25,9 @@ template <std::floating_point T>
 mdp::tabular_mdp<T> random_walk(index_t n = 5, double gamma = 0.999999) {
     constexpr auto fn = "prefrl::env::random_walk";
     require_positive(fn, "n", n);
+    require(n < max_chain_states, fn, "n must be < ", max_chain_states, ", got ", n);
+    require(gamma >= 0.0 && gamma < 1.0, fn, "gamma must be in [0, 1), got ", gamma);
+    detail::check_dense_mdp_size(fn, n + 2, 1);
     mdp::tabular_mdp<T> m;
     m.gamma = static_cast<T>(gamma);
     m.transitions = xt::xtensor<T, 3>::from_shape({static_cast<std::size_t>(n + 2), 1, static_cast<std::size_t>(n + 2)});
@@ -49,7 +55,12 @@ template <std::floating_point T>
 mdp::tabular_mdp<T> chain(index_t n = 5, double slip = 0.2, double near_reward = 2.0, double far_reward = 10.0, double gamma = 0.95) {
     constexpr auto fn = "prefrl::env::chain";
     require(n >= 2, fn, "n must be >= 2, got ", n);
+    require(n < max_chain_states, fn, "n must be < ", max_chain_states, ", got ", n);
     require(slip >= 0.0 && slip <= 1.0, fn, "slip must be in [0, 1], got ", slip);
+    require_finite(fn, "near_reward", near_reward);
+    require_finite(fn, "far_reward", far_reward);
+    require(gamma >= 0.0 && gamma < 1.0, fn, "gamma must be in [0, 1), got ", gamma);
+    detail::check_dense_mdp_size(fn, n, 2);
     mdp::tabular_mdp<T> m;
     m.gamma = static_cast<T>(gamma);
     m.transitions = xt::xtensor<T, 3>::from_shape({static_cast<std::size_t>(n), 2, static_cast<std::size_t>(n)});

@@ -63,9 +63,14 @@ template <std::floating_point T>
 mdp::tabular_mdp<T> gridworld(const gridworld_options& options) {
     constexpr auto fn = "prefrl::env::gridworld";
     require(options.slip >= 0.0 && options.slip <= 1.0, fn, "slip must be in [0, 1], got ", options.slip);
+    require_finite(fn, "step_reward", options.step_reward);
+    require_finite(fn, "goal_reward", options.goal_reward);
+    require_finite(fn, "cliff_reward", options.cliff_reward);
     const auto map = gridworld_states(options.layout);
     const auto states = static_cast<index_t>(map.cell_of.size());
     require_positive(fn, "free cells", states);
+    require(options.gamma >= 0.0 && options.gamma < 1.0, fn, "gamma must be in [0, 1), got ", options.gamma);
+    detail::check_dense_mdp_size(fn, states, 4);
     std::vector<index_t> starts;
     mdp::tabular_mdp<T> m;
     m.gamma = static_cast<T>(options.gamma);

@@ -36,14 +36,6 @@ struct token_batch {
 
 namespace prefrl::detail {
 
-/// `a * b` for positive sizes, refusing products that do not fit in `index_t`.
-inline index_t checked_product(std::string_view fn, std::string_view a_name, index_t a, std::string_view b_name,
-                               index_t b) {
-    if (a > 0 && b > std::numeric_limits<index_t>::max() / a)
-        fail(fn, a_name, " * ", b_name, " = ", a, " * ", b, " overflows a 64-bit size");
-    return a * b;
-}
-
 /// Checks the shapes of a token batch (B, T > 0, every span of size B*T, advantages of size B
 /// or B*T, logps present unless the caller computes them, ref_logps present when needed) and
 /// returns B*T. Values are checked where they are read.
@@ -52,7 +44,7 @@ std::size_t validate_token_shapes(std::string_view fn, const grpo::token_batch<T
                                   bool needs_ref) {
     require_positive(fn, "completions", b.completions);
     require_positive(fn, "steps", b.steps);
-    const index_t tokens = checked_product(fn, "completions", b.completions, "steps", b.steps);
+    const index_t tokens = checked_size_product(fn, "completions * steps", b.completions, b.steps);
     const auto n = static_cast<std::size_t>(tokens);
     auto sized = [&](std::string_view name, std::span<const T> field) {
         if (field.size() != n)

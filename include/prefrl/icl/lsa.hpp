@@ -4,8 +4,11 @@
 /// \file
 /// Linear self-attention (no softmax) and the weights that make it gradient descent.
 
+#include <cmath>
 #include <concepts>
+#include <limits>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include <Eigen/Core>
@@ -33,6 +36,42 @@ struct lsa_layer {
     bool include_query = false;
 };
 
+}  // namespace prefrl::icl
+
+namespace prefrl::detail {
+
+/// Checks a task's tokens: D >= 2 rows (inputs and the y-slot), at least one context token and
+/// the query, finite entries.
+template <std::floating_point T>
+void check_tokens(std::string_view fn, const icl::token_matrix<T>& z) {
+    require(z.rows() >= 2 && z.cols() >= 2, fn, "tokens must be at least 2 x 2 (inputs and y; a context token and the query), got ",
+            z.rows(), " x ", z.cols());
+    require(z.allFinite(), fn, "tokens must be finite");
+}
+
+/// Checks a head's weights against tokens of D rows: W_K, W_Q k x D, W_V v x D, P D x v.
+template <std::floating_point T>
+void check_lsa_layer(std::string_view fn, const icl::lsa_layer<T>& layer, Eigen::Index dim) {
+    require(layer.key.cols() == dim && layer.query.cols() == dim && layer.value.cols() == dim, fn,
+            "key, query and value must have D = ", dim, " columns, got ", layer.key.cols(), ", ", layer.query.cols(), ", ",
+            layer.value.cols());
+    require(layer.key.rows() == layer.query.rows(), fn, "key has ", layer.key.rows(), " rows but query has ", layer.query.rows());
+    require(layer.projection.rows() == dim && layer.projection.cols() == layer.value.rows(), fn, "projection must be ", dim,
+            " x ", layer.value.rows(), ", got ", layer.projection.rows(), " x ", layer.projection.cols());
+}
+
+/// The update of one head, after `check_tokens` and `check_lsa_layer`.
+template <std::floating_point T>
+icl::token_matrix<T> lsa_update_unchecked(const icl::lsa_layer<T>& layer, const icl::token_matrix<T>& z) {
+    const auto c = z.leftCols(layer.include_query ? z.cols() : z.cols() - 1);
+    const icl::token_matrix<T> keys = layer.key * c, values = layer.value * c;
+    return layer.projection * (values * ((keys.transpose() * (layer.query * z))));
+}
+
+}  // namespace prefrl::detail
+
+namespace prefrl::icl {
+
 /// One head's update `P (W_V C) (W_K C)^T (W_Q Z)` of every token (the layer's output minus
 /// its input).
 template <std::floating_point T>
@@ -40,15 +79,9 @@ token_matrix<T> lsa_update(const lsa_layer<T>& layer, const token_matrix<T>& z) 
     constexpr auto fn = "prefrl::icl::lsa_forward";
     const Eigen::Index dim = z.rows(), columns = z.cols();
     require(columns >= 2, fn, "tokens must hold at least one context token and the query, got ", columns, " columns");
-    require(layer.key.cols() == dim && layer.query.cols() == dim && layer.value.cols() == dim, fn,
-            "key, query and value must have D = ", dim, " columns, got ", layer.key.cols(), ", ", layer.query.cols(), ", ",
-            layer.value.cols());
-    require(layer.key.rows() == layer.query.rows(), fn, "key has ", layer.key.rows(), " rows but query has ", layer.query.rows());
-    require(layer.projection.rows() == dim && layer.projection.cols() == layer.value.rows(), fn, "projection must be ", dim,
-            " x ", layer.value.rows(), ", got ", layer.projection.rows(), " x ", layer.projection.cols());
-    const auto c = z.leftCols(layer.include_query ? columns : columns - 1);
-    const token_matrix<T> keys = layer.key * c, values = layer.value * c;
-    return layer.projection * (values * ((keys.transpose() * (layer.query * z))));
+    require(dim >= 1, fn, "tokens must have at least one row, got ", dim);
+    detail::check_lsa_layer(fn, layer, dim);
+    return detail::lsa_update_unchecked(layer, z);
 }
 
 /// One layer's forward: the updated tokens (every column, the context too).
@@ -91,6 +124,8 @@ token_matrix<T> lsa_forward(std::span<const multi_head_lsa_layer<T>> layers, tok
 /// The read-out: the query's y-slot, negated (`y_hat = -Z[d, N]`, the authors' convention).
 template <std::floating_point T>
 T lsa_readout(const token_matrix<T>& z) {
+    require(z.rows() >= 1 && z.cols() >= 1, "prefrl::icl::lsa_readout", "tokens must not be empty, got ", z.rows(), " x ",
+            z.cols());
     return -z(z.rows() - 1, z.cols() - 1);
 }
 
@@ -120,10 +155,14 @@ template <std::floating_point T>
 token_matrix<T> lsa_update_backward(const lsa_layer<T>& layer, const token_matrix<T>& z, const token_matrix<T>& upstream,
                                     lsa_gradients<T>& gradients) {
     constexpr auto fn = "prefrl::icl::lsa_backward";
+    require(z.rows() >= 1 && z.cols() >= 2, fn, "tokens must hold at least one context token and the query, got ", z.rows(),
+            " x ", z.cols());
+    detail::check_lsa_layer(fn, layer, z.rows());
     require(upstream.rows() == z.rows() && upstream.cols() == z.cols(), fn, "upstream is ", upstream.rows(), " x ",
             upstream.cols(), " but the tokens are ", z.rows(), " x ", z.cols());
-    require(gradients.key.rows() == layer.key.rows() && gradients.key.cols() == layer.key.cols() &&
-                gradients.value.rows() == layer.value.rows() && gradients.projection.cols() == layer.projection.cols(),
+    auto same_shape = [](const weight_matrix<T>& g, const weight_matrix<T>& w) { return g.rows() == w.rows() && g.cols() == w.cols(); };
+    require(same_shape(gradients.key, layer.key) && same_shape(gradients.query, layer.query) &&
+                same_shape(gradients.value, layer.value) && same_shape(gradients.projection, layer.projection),
             fn, "gradients must be shaped like the layer (use lsa_gradients::zeros_like)");
     const Eigen::Index used = layer.include_query ? z.cols() : z.cols() - 1;
     const auto c = z.leftCols(used);
@@ -171,6 +210,9 @@ T lsa_query_loss_and_gradients(std::span<const lsa_layer<T>> layers, const regre
     constexpr auto fn = "prefrl::icl::lsa_query_loss_and_gradients";
     require_non_empty(fn, "layers", layers.size());
     require_same_size(fn, "gradients", gradients.size(), "layers", layers.size());
+    detail::check_tokens(fn, task.tokens);
+    for (const auto& layer : layers) detail::check_lsa_layer(fn, layer, task.tokens.rows());
+    require(std::isfinite(task.target), fn, "the task's target must be finite, got ", task.target);
     std::vector<token_matrix<T>> inputs{task.tokens};
     for (const auto& layer : layers) inputs.push_back(lsa_forward(layer, inputs.back()));
     const token_matrix<T>& out = inputs.back();
@@ -192,6 +234,7 @@ lsa_layer<T> gd_layer(int inputs, int context, double eta) {
     require_positive(fn, "inputs", inputs);
     require_positive(fn, "context", context);
     require_positive(fn, "eta", eta);
+    require(inputs < std::numeric_limits<int>::max(), fn, "inputs must be < ", std::numeric_limits<int>::max(), ", got ", inputs);
     const int dim = inputs + 1;
     lsa_layer<T> layer{weight_matrix<T>::Zero(dim, dim), weight_matrix<T>::Zero(dim, dim), weight_matrix<T>::Zero(dim, dim),
                        weight_matrix<T>::Zero(dim, dim)};
@@ -222,7 +265,8 @@ lsa_layer<T> gd_plus_plus_layer(int inputs, int context, double eta, double gamm
 template <std::floating_point T>
 T gd_prediction(const token_matrix<T>& z, double eta, int steps) {
     constexpr auto fn = "prefrl::icl::gd_prediction";
-    require(z.cols() >= 2 && z.rows() >= 2, fn, "tokens must be at least 2 x 2, got ", z.rows(), " x ", z.cols());
+    detail::check_tokens(fn, z);
+    require_positive(fn, "eta", eta);
     require_non_negative(fn, "steps", steps);
     const Eigen::Index d = z.rows() - 1, n = z.cols() - 1;
     const auto x = z.topLeftCorner(d, n);

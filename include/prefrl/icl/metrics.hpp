@@ -51,9 +51,11 @@ inline gd_step_size gd_optimal_step_size(const regression_task_distribution& tas
 /// The in-context loss (1/2) mean_b (y_hat_b - y_q,b)^2 of a stack on tasks.
 template <std::floating_point T>
 double lsa_loss(std::span<const lsa_layer<T>> layers, std::span<const regression_task<T>> tasks) {
-    require_non_empty("prefrl::icl::lsa_loss", "tasks", tasks.size());
+    constexpr auto fn = "prefrl::icl::lsa_loss";
+    require_non_empty(fn, "tasks", tasks.size());
     double total = 0.0;
     for (const auto& task : tasks) {
+        detail::check_tokens(fn, task.tokens);
         const double error = static_cast<double>(lsa_readout(lsa_forward(layers, task.tokens))) - task.target;
         total += 0.5 * error * error;
     }
@@ -63,7 +65,11 @@ double lsa_loss(std::span<const lsa_layer<T>> layers, std::span<const regression
 /// The loss of `steps` steps of GD from w = 0 with rate eta, (1/2) mean (w^T x_q - y_q)^2.
 template <std::floating_point T>
 double gd_loss(std::span<const regression_task<T>> tasks, double eta, int steps) {
-    require_non_empty("prefrl::icl::gd_loss", "tasks", tasks.size());
+    constexpr auto fn = "prefrl::icl::gd_loss";
+    require_non_empty(fn, "tasks", tasks.size());
+    require_positive(fn, "eta", eta);
+    require_non_negative(fn, "steps", steps);
+    for (const auto& task : tasks) detail::check_tokens(fn, task.tokens);
     double total = 0.0;
     for (const auto& task : tasks) {
         const double error = static_cast<double>(gd_prediction(task.tokens, eta, steps)) - task.target;
@@ -75,6 +81,9 @@ double gd_loss(std::span<const regression_task<T>> tasks, double eta, int steps)
 /// **The GD baseline's step size by line search** (the authors' notebook): the eta on the grid
 /// first, first + spacing, ... < last (default np.arange(0.001, 25, 0.1)) with the lowest
 /// `steps`-step GD loss on `tasks`.
+/// The most step sizes `gd_step_size_line_search` tries.
+inline constexpr double gd_line_search_max_candidates = 1e6;
+
 template <std::floating_point T>
 gd_step_size gd_step_size_line_search(std::span<const regression_task<T>> tasks, int steps, double first = 0.001,
                                       double last = 25.0, double spacing = 0.1) {
@@ -83,7 +92,10 @@ gd_step_size gd_step_size_line_search(std::span<const regression_task<T>> tasks,
     require_positive(fn, "steps", steps);
     require_positive(fn, "first", first);
     require_positive(fn, "spacing", spacing);
+    require_finite(fn, "last", last);
     require(last > first, fn, "last must exceed first (", first, "), got ", last);
+    require((last - first) / spacing <= gd_line_search_max_candidates, fn, "the grid first, first + spacing, ... < last has ",
+            (last - first) / spacing, " candidates, more than ", gd_line_search_max_candidates);
     gd_step_size best{first, std::numeric_limits<double>::infinity()};
     for (int k = 0; first + k * spacing < last; ++k) {
         const double eta = first + k * spacing;
@@ -97,7 +109,10 @@ gd_step_size gd_step_size_line_search(std::span<const regression_task<T>> tasks,
 /// negated), by the analytic backward pass with upstream 1 on the slot.
 template <std::floating_point T>
 Eigen::Matrix<T, Eigen::Dynamic, 1> lsa_sensitivity(std::span<const lsa_layer<T>> layers, const token_matrix<T>& tokens) {
-    require_non_empty("prefrl::icl::lsa_sensitivity", "layers", layers.size());
+    constexpr auto fn = "prefrl::icl::lsa_sensitivity";
+    require_non_empty(fn, "layers", layers.size());
+    detail::check_tokens(fn, tokens);
+    for (const auto& layer : layers) detail::check_lsa_layer(fn, layer, tokens.rows());
     std::vector<token_matrix<T>> inputs{tokens};
     for (const auto& layer : layers) inputs.push_back(lsa_forward(layer, inputs.back()));
     token_matrix<T> upstream = token_matrix<T>::Zero(tokens.rows(), tokens.cols());
@@ -127,6 +142,14 @@ lsa_comparison compare_lsa(std::span<const lsa_layer<T>> layers, std::span<const
     require_non_empty(fn, "tasks", tasks.size());
     require_non_empty(fn, "layers", layers.size());
     require_non_empty(fn, "reference", reference.size());
+    for (const auto& task : tasks) {
+        detail::check_tokens(fn, task.tokens);
+        require(task.tokens.rows() == tasks[0].tokens.rows() && task.tokens.cols() == tasks[0].tokens.cols(), fn,
+                "every task must have the tokens' shape of the first, ", tasks[0].tokens.rows(), " x ", tasks[0].tokens.cols(),
+                ", got ", task.tokens.rows(), " x ", task.tokens.cols());
+    }
+    for (const auto& layer : layers) detail::check_lsa_layer(fn, layer, tasks[0].tokens.rows());
+    for (const auto& layer : reference) detail::check_lsa_layer(fn, layer, tasks[0].tokens.rows());
     lsa_comparison out;
     for (const auto& task : tasks) {
         const double model = lsa_readout(lsa_forward(layers, task.tokens));
@@ -156,6 +179,8 @@ lsa_comparison compare_with_gd(std::span<const lsa_layer<T>> layers, std::span<c
     constexpr auto fn = "prefrl::icl::compare_with_gd";
     require_non_empty(fn, "tasks", tasks.size());
     require_positive(fn, "steps", steps);
+    require_positive(fn, "eta", eta);
+    detail::check_tokens(fn, tasks[0].tokens);
     const auto inputs = static_cast<int>(tasks[0].tokens.rows()) - 1;
     const auto context = static_cast<int>(tasks[0].tokens.cols()) - 1;
     const std::vector<lsa_layer<T>> gd(static_cast<std::size_t>(steps), gd_layer<T>(inputs, context, eta));
@@ -175,6 +200,9 @@ struct weight_alignment {
 
 template <std::floating_point T>
 weight_alignment lsa_weight_alignment(const lsa_layer<T>& layer) {
+    constexpr auto fn = "prefrl::icl::lsa_weight_alignment";
+    require(layer.key.cols() >= 2, fn, "the layer must be D x D with D >= 2, key is ", layer.key.rows(), " x ", layer.key.cols());
+    detail::check_lsa_layer(fn, layer, layer.key.cols());
     const Eigen::MatrixXd a = (layer.key.transpose() * layer.query).template cast<double>();
     const Eigen::MatrixXd b = (layer.projection * layer.value).template cast<double>();
     require(a.rows() == b.rows() && a.rows() >= 2, "prefrl::icl::lsa_weight_alignment", "the layer must be D x D with D >= 2");

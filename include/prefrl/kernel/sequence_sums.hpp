@@ -43,7 +43,7 @@ vector<T> sequence_sums(std::span<const T> values, std::span<const index_t> leng
     index_t total = 0;
     for (std::size_t i = 0; i < lengths.size(); ++i) {
         if (lengths[i] < 0) fail(fn, "lengths[", i, "] must be >= 0, got ", lengths[i]);
-        total += lengths[i];
+        total = checked_size_sum(fn, "the sum of lengths", total, lengths[i]);
     }
     require(total == static_cast<index_t>(values.size()), fn, "lengths add up to ", total, " but values has ",
             values.size(), " entries");
@@ -82,7 +82,7 @@ vector<T> sequence_broadcast(std::span<const T> per_sequence, index_t steps) {
     constexpr auto fn = "prefrl::kernel::sequence_broadcast";
     require_non_empty(fn, "per_sequence", per_sequence.size());
     require_positive(fn, "steps", steps);
-    vector<T> out(static_cast<index_t>(per_sequence.size()) * steps);
+    vector<T> out(checked_size_product(fn, "per_sequence.size() * steps", static_cast<index_t>(per_sequence.size()), steps));
     for (std::size_t i = 0; i < per_sequence.size(); ++i)
         out.segment(static_cast<index_t>(i) * steps, steps).setConstant(per_sequence[i]);
     return out;

@@ -56,7 +56,9 @@ average_reward_solution<T> relative_value_iteration(const tabular_mdp<T>& mdp, d
     constexpr auto fn = "prefrl::mdp::relative_value_iteration";
     mdp.validate(fn);
     require(tau >= 0.0 && tau < 1.0, fn, "tau must be in [0, 1), got ", tau);
+    require_finite(fn, "tolerance", tolerance);
     require_positive(fn, "tolerance", tolerance);
+    require_positive(fn, "max_sweeps", max_sweeps);
     const index_t n = mdp.states(), actions = mdp.actions();
     const auto p = mdp.transition_matrix();
     const T keep = static_cast<T>(tau), move = static_cast<T>(1.0 - tau);

@@ -41,6 +41,11 @@ categorical_return_laws<T> categorical_policy_evaluation(const tabular_mdp<T>& m
     constexpr auto fn = "prefrl::mdp::categorical_policy_evaluation";
     mdp.validate(fn);
     detail::check_policy_matrix(fn, mdp, pi);
+    require_finite(fn, "tolerance", tolerance);
+    require_positive(fn, "tolerance", tolerance);
+    require_positive(fn, "max_sweeps", max_sweeps);
+    for (std::size_t i = 0; i < support.size(); ++i)
+        require(std::isfinite(support[i]), fn, "support[", i, "] must be finite, got ", support[i]);
     require(support.size() >= 2, fn, "the support needs at least 2 atoms, got ", support.size());
     const index_t states = mdp.states(), atoms = static_cast<index_t>(support.size());
     categorical_return_laws<T> out{vector<T>(Eigen::Map<const vector<T>>(support.data(), atoms)), row_matrix<T>::Zero(states, atoms), 0};

@@ -108,7 +108,9 @@ template <std::floating_point T>
 vector<T> evaluate_policy_iterative(const tabular_mdp<T>& mdp, const_matrix_ref<T> pi, double tolerance = 1e-12,
                                     int max_sweeps = 1000000) {
     constexpr auto fn = "prefrl::mdp::evaluate_policy_iterative";
+    require_finite(fn, "tolerance", tolerance);
     require_positive(fn, "tolerance", tolerance);
+    require_positive(fn, "max_sweeps", max_sweeps);
     const auto chain = detail::checked_policy_chain(fn, mdp, pi, true);
     vector<T> v = vector<T>::Zero(mdp.states());
     for (int sweep = 0; sweep < max_sweeps; ++sweep) {
@@ -125,7 +127,9 @@ vector<T> evaluate_policy_iterative(const tabular_mdp<T>& mdp, const_matrix_ref<
 template <std::floating_point T>
 row_matrix<T> q_from_v(const tabular_mdp<T>& mdp, const vector<T>& v) {
     constexpr auto fn = "prefrl::mdp::q_from_v";
+    mdp.validate(fn);
     require(v.size() == mdp.states(), fn, "v has ", v.size(), " entries but there are ", mdp.states(), " states");
+    for (index_t s = 0; s < v.size(); ++s) require(std::isfinite(v[s]), fn, "v[", s, "] must be finite, got ", v[s]);
     vector<T> bootstrap = v;
     for (index_t s = 0; s < mdp.states(); ++s)
         if (mdp.is_terminal(s)) bootstrap[s] = T(0);
@@ -139,6 +143,10 @@ row_matrix<T> q_from_v(const tabular_mdp<T>& mdp, const vector<T>& v) {
 /// **Greedy policy**: the first action of the exact maximum of each row of Q (numpy's argmax).
 template <std::floating_point T>
 deterministic_policy greedy_policy(const_matrix_ref<T> q) {
+    constexpr auto fn = "prefrl::mdp::greedy_policy";
+    require(q.cols() > 0, fn, "q must have at least one action column, got [", q.rows(), ", ", q.cols(), "]");
+    for (index_t s = 0; s < q.rows(); ++s)
+        for (index_t a = 0; a < q.cols(); ++a) require(!std::isnan(q(s, a)), fn, "q(", s, ", ", a, ") must not be NaN");
     deterministic_policy pi(static_cast<std::size_t>(q.rows()));
     for (index_t s = 0; s < q.rows(); ++s) {
         index_t best = 0;
@@ -168,6 +176,7 @@ template <std::floating_point T>
 dp_solution<T> value_iteration(const tabular_mdp<T>& mdp, double epsilon = 1e-10, int max_sweeps = 1000000) {
     constexpr auto fn = "prefrl::mdp::value_iteration";
     mdp.validate(fn);
+    require_finite(fn, "epsilon", epsilon);
     require_positive(fn, "epsilon", epsilon);
     require_positive(fn, "max_sweeps", max_sweeps);
     const double threshold = mdp.gamma > T(0) ? epsilon * (1.0 - mdp.gamma) / (2.0 * mdp.gamma) : 0.0;
@@ -209,6 +218,7 @@ template <std::floating_point T>
 dp_solution<T> policy_iteration(const tabular_mdp<T>& mdp, int max_iterations = 10000) {
     constexpr auto fn = "prefrl::mdp::policy_iteration";
     mdp.validate(fn);
+    require_positive(fn, "max_iterations", max_iterations);
     dp_solution<T> out{{}, {}, deterministic_policy(static_cast<std::size_t>(mdp.states()), 0), 0};
     for (int iteration = 1; iteration <= max_iterations; ++iteration) {
         out.v = evaluate_policy<T>(mdp, as_stochastic<T>(mdp, out.policy));

@@ -30,6 +30,8 @@ tabular_mdp<T> garnet(index_t states, index_t actions, index_t branching, T gamm
     require_positive(fn, "states", states);
     require_positive(fn, "actions", actions);
     require(branching >= 1 && branching <= states, fn, "branching must be in [1, states = ", states, "], got ", branching);
+    require(gamma >= T(0) && gamma < T(1), fn, "gamma must be in [0, 1), got ", gamma);
+    detail::check_dense_mdp_size(fn, states, actions);
     tabular_mdp<T> mdp;
     mdp.transitions = xt::xtensor<T, 3>::from_shape({static_cast<std::size_t>(states), static_cast<std::size_t>(actions),
                                                       static_cast<std::size_t>(states)});

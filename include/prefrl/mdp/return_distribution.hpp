@@ -18,6 +18,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -30,13 +31,33 @@ namespace prefrl::mdp {
 /// A finite-support law of the return: value -> probability.
 using return_law = std::map<double, double>;
 
+}  // namespace prefrl::mdp
+
+namespace prefrl::detail {
+
+/// Checks a finite law: finite values, probabilities >= 0 summing to 1 within 1e-9.
+inline void check_return_law(std::string_view fn, const mdp::return_law& law) {
+    require_non_empty(fn, "law", law.size());
+    double mass = 0.0;
+    for (const auto& [value, p] : law) {
+        require(std::isfinite(value), fn, "law has a value ", value, "; values must be finite");
+        require(p >= 0.0 && p <= 1.0, fn, "law's probability of ", value, " must be in [0, 1], got ", p);
+        mass += p;
+    }
+    require(std::abs(mass - 1.0) <= 1e-9, fn, "law's probabilities must sum to 1, got ", mass);
+}
+
+}  // namespace prefrl::detail
+
+namespace prefrl::mdp {
+
 /// **CVaR_alpha** of a finite law: the mean of its lowest alpha-fraction (an atom at the
 /// quantile counts pro rata), alpha in (0, 1]; alpha = 1 is the mean (Rockafellar & Uryasev
 /// 2000: CVaR = max_c c - E[(c - G)^+] / alpha).
 inline double cvar(const return_law& law, double alpha) {
     constexpr auto fn = "prefrl::mdp::cvar";
     require(alpha > 0.0 && alpha <= 1.0, fn, "alpha must be in (0, 1], got ", alpha);
-    require_non_empty(fn, "law", law.size());
+    detail::check_return_law(fn, law);
     double mass = 0.0, total = 0.0;
     for (const auto& [value, p] : law) {
         const double take = std::min(p, alpha - mass);
@@ -49,6 +70,7 @@ inline double cvar(const return_law& law, double alpha) {
 
 /// The mean of a finite law.
 inline double mean(const return_law& law) {
+    detail::check_return_law("prefrl::mdp::mean", law);
     double total = 0.0;
     for (const auto& [value, p] : law) total += value * p;
     return total;

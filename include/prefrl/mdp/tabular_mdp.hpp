@@ -44,7 +44,16 @@ struct tabular_mdp {
 
     [[nodiscard]] index_t states() const { return static_cast<index_t>(transitions.shape()[0]); }
     [[nodiscard]] index_t actions() const { return static_cast<index_t>(transitions.shape()[1]); }
-    [[nodiscard]] bool is_terminal(index_t s) const { return !terminal.empty() && terminal[static_cast<std::size_t>(s)] != 0; }
+    /// Whether s is terminal; throws `prefrl::invalid_argument` for s outside [0, states()) or
+    /// outside a `terminal` of the wrong size.
+    [[nodiscard]] bool is_terminal(index_t s) const {
+        constexpr auto fn = "prefrl::mdp::tabular_mdp::is_terminal";
+        if (s < 0 || s >= states()) fail(fn, "s must be in [0, ", states(), "), got ", s);
+        if (terminal.empty()) return false;
+        if (static_cast<std::size_t>(s) >= terminal.size())
+            fail(fn, "terminal has ", terminal.size(), " entries but there are ", states(), " states");
+        return terminal[static_cast<std::size_t>(s)] != 0;
+    }
 
     /// P as a `[S A, S]` row-major matrix (row s A + a), without a copy.
     [[nodiscard]] Eigen::Map<const row_matrix<T>> transition_matrix() const {
@@ -80,7 +89,15 @@ struct tabular_mdp {
             require(std::abs(total - 1.0) <= probability_tolerance(), fn, "start must sum to 1, got ", total);
         }
         for (index_t s = 0; s < s_count; ++s) {
-            if (is_terminal(s)) continue;
+            if (is_terminal(s)) {  // ignored by every algorithm, but never NaN or inf (0 * inf is NaN)
+                for (index_t a = 0; a < a_count; ++a) {
+                    require(std::isfinite(rewards(s, a)), fn, "rewards(", s, ", ", a, ") must be finite, got ", rewards(s, a));
+                    for (index_t next = 0; next < s_count; ++next)
+                        require(std::isfinite(transitions(s, a, next)), fn, "transitions(", s, ", ", a, ", ", next,
+                                ") must be finite, got ", transitions(s, a, next));
+                }
+                continue;
+            }
             for (index_t a = 0; a < a_count; ++a) {
                 require(std::isfinite(rewards(s, a)), fn, "rewards(", s, ", ", a, ") must be finite, got ", rewards(s, a));
                 double total = 0.0;
@@ -96,6 +113,25 @@ struct tabular_mdp {
     }
 };
 
+/// The most entries (S A S) of the dense transition tensor the MDP builders make (2^28: 2 GiB
+/// of doubles).
+inline constexpr index_t max_transition_entries = index_t{1} << 28;
+
 }  // namespace prefrl::mdp
+
+namespace prefrl::detail {
+
+/// Checks that a dense `[states, actions, states]` tensor can be built: sizes > 0, the product
+/// neither overflowing nor above `mdp::max_transition_entries`; `fn` names the builder.
+inline void check_dense_mdp_size(std::string_view fn, index_t states, index_t actions) {
+    require_positive(fn, "states", states);
+    require_positive(fn, "actions", actions);
+    const index_t entries = checked_size_product(fn, "states * actions * states",
+                                                 checked_size_product(fn, "states * actions", states, actions), states);
+    require(entries <= mdp::max_transition_entries, fn, states, " states and ", actions, " actions make a dense transition tensor of ",
+            entries, " entries, more than ", mdp::max_transition_entries);
+}
+
+}  // namespace prefrl::detail
 
 #endif  // PREFRL_MDP_TABULAR_MDP_HPP

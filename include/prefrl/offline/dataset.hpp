@@ -68,17 +68,15 @@ struct transition_dataset {
         }
     }
 
-    /// The first row of every episode.
+    /// The first row of every episode. This and the other episode accessors validate the
+    /// dataset first (they walk its flags).
     [[nodiscard]] std::vector<index_t> episode_start_rows() const {
-        std::vector<index_t> starts;
-        for (index_t i = 0; i < size(); ++i)
-            if (episode_starts[static_cast<std::size_t>(i)]) starts.push_back(i);
-        return starts;
+        return checked_start_rows("prefrl::offline::transition_dataset::episode_start_rows");
     }
 
     /// Every episode's number of transitions, in order.
     [[nodiscard]] std::vector<index_t> episode_lengths() const {
-        const auto starts = episode_start_rows();
+        const auto starts = checked_start_rows("prefrl::offline::transition_dataset::episode_lengths");
         std::vector<index_t> lengths;
         for (std::size_t e = 0; e < starts.size(); ++e) lengths.push_back((e + 1 < starts.size() ? starts[e + 1] : size()) - starts[e]);
         return lengths;
@@ -86,7 +84,7 @@ struct transition_dataset {
 
     /// Every episode's undiscounted return, in order (the last one as far as the data goes).
     [[nodiscard]] vector<T> episode_returns() const {
-        const auto starts = episode_start_rows();
+        const auto starts = checked_start_rows("prefrl::offline::transition_dataset::episode_returns");
         vector<T> out = vector<T>::Zero(static_cast<Eigen::Index>(starts.size()));
         Eigen::Index episode = -1;
         for (index_t i = 0; i < size(); ++i) {
@@ -99,6 +97,9 @@ struct transition_dataset {
     /// Discounted returns-to-go per row, `G_i = r_i + gamma G_{i+1}` within its episode (0
     /// after a terminal; after a timeout or the data's end the sum simply stops).
     [[nodiscard]] vector<T> returns_to_go(double gamma = 1.0) const {
+        constexpr auto fn = "prefrl::offline::transition_dataset::returns_to_go";
+        validate(fn);
+        require_in_closed(fn, "gamma", gamma, 0.0, 1.0);
         vector<T> out(size());
         double next = 0.0;
         for (index_t i = size(); i-- > 0;) {
@@ -108,10 +109,22 @@ struct transition_dataset {
         }
         return out;
     }
+
+    /// `validate(fn)`, then the first row of every episode.
+    [[nodiscard]] std::vector<index_t> checked_start_rows(std::string_view fn) const {
+        validate(fn);
+        std::vector<index_t> starts;
+        for (index_t i = 0; i < size(); ++i)
+            if (episode_starts[static_cast<std::size_t>(i)]) starts.push_back(i);
+        return starts;
+    }
 };
 
 /// **D4RL's normalized score** (Fu et al. 2020): `100 (R - R_random) / (R_expert - R_random)`.
 inline double normalized_score(double episode_return, double random_return, double expert_return) {
+    require_finite("prefrl::offline::normalized_score", "episode_return", episode_return);
+    require_finite("prefrl::offline::normalized_score", "random_return", random_return);
+    require_finite("prefrl::offline::normalized_score", "expert_return", expert_return);
     require(expert_return != random_return, "prefrl::offline::normalized_score", "expert_return and random_return must differ, both are ",
             expert_return);
     return 100.0 * (episode_return - random_return) / (expert_return - random_return);
@@ -162,6 +175,28 @@ std::vector<index_t> sample_indices(std::span<const T> probabilities, index_t co
     return out;
 }
 
+}  // namespace prefrl::offline
+
+namespace prefrl::detail {
+
+/// The comma-separated cells of one CSV line, empty ones included ("a,,b," is 4 cells); a
+/// trailing '\r' (Windows line endings) is dropped.
+inline std::vector<std::string> csv_cells(std::string line) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    std::vector<std::string> cells;
+    std::size_t begin = 0;
+    while (true) {
+        const std::size_t comma = line.find(',', begin);
+        cells.push_back(line.substr(begin, comma == std::string::npos ? std::string::npos : comma - begin));
+        if (comma == std::string::npos) return cells;
+        begin = comma + 1;
+    }
+}
+
+}  // namespace prefrl::detail
+
+namespace prefrl::offline {
+
 /// **Writes a dataset as CSV**: a header, then one row per transition with the columns
 /// `obs_0..obs_{k-1}, action_0..action_{m-1}, reward, next_obs_0..next_obs_{k-1}, terminal,
 /// timeout, episode_start` (17 significant digits: doubles round-trip exactly).
@@ -197,12 +232,7 @@ transition_dataset<T> load_csv(const std::string& path) {
     require(static_cast<bool>(in), fn, "cannot open ", path);
     std::string line;
     require(static_cast<bool>(std::getline(in, line)), fn, path, " is empty (it needs a header)");
-    std::vector<std::string> header;
-    {
-        std::stringstream cells(line);
-        std::string cell;
-        while (std::getline(cells, cell, ',')) header.push_back(cell);
-    }
+    const std::vector<std::string> header = detail::csv_cells(line);
     const auto count_prefix = [&](const std::string& prefix) {
         return static_cast<Eigen::Index>(std::count_if(header.begin(), header.end(), [&](const std::string& h) {
             return h.rfind(prefix, 0) == 0 && h.find_first_not_of("0123456789", prefix.size()) == std::string::npos;
@@ -210,24 +240,32 @@ transition_dataset<T> load_csv(const std::string& path) {
     };
     const Eigen::Index k = count_prefix("obs_"), m = count_prefix("action_");
     const auto columns = static_cast<std::size_t>(2 * k + m + 4);
-    require(k > 0 && m > 0 && header.size() == columns && header[static_cast<std::size_t>(k + m)] == "reward" &&
-                header[columns - 3] == "terminal" && header[columns - 2] == "timeout" && header[columns - 1] == "episode_start",
-            fn, path, ": the header must be obs_0.., action_0.., reward, next_obs_0.., terminal, timeout, episode_start");
+    std::vector<std::string> expected;
+    for (Eigen::Index j = 0; j < k; ++j) expected.push_back("obs_" + std::to_string(j));
+    for (Eigen::Index j = 0; j < m; ++j) expected.push_back("action_" + std::to_string(j));
+    expected.push_back("reward");
+    for (Eigen::Index j = 0; j < k; ++j) expected.push_back("next_obs_" + std::to_string(j));
+    for (const char* flag : {"terminal", "timeout", "episode_start"}) expected.push_back(flag);
+    require(k > 0 && m > 0 && header == expected, fn, path,
+            ": the header must be obs_0.., action_0.., reward, next_obs_0.., terminal, timeout, episode_start in this order, got '",
+            line, "'");
     std::vector<std::vector<double>> rows;
     int number = 1;
     while (std::getline(in, line)) {
         ++number;
+        if (!line.empty() && line.back() == '\r') line.pop_back();  // Windows line endings
         if (line.empty()) continue;
         std::vector<double> values;
-        std::stringstream cells(line);
-        std::string cell;
-        while (std::getline(cells, cell, ',')) {
+        for (const std::string& cell : detail::csv_cells(line)) {
             char* end = nullptr;
             const double x = std::strtod(cell.c_str(), &end);
             require(end != cell.c_str() && *end == '\0', fn, path, " line ", number, ": '", cell, "' is not a number");
             values.push_back(x);
         }
         require(values.size() == columns, fn, path, " line ", number, " has ", values.size(), " values, the header ", columns);
+        for (std::size_t j = columns - 3; j < columns; ++j)
+            require(values[j] == 0.0 || values[j] == 1.0, fn, path, " line ", number, ": ", header[j], " must be 0 or 1, got ",
+                    values[j]);
         rows.push_back(std::move(values));
     }
     const auto n = static_cast<Eigen::Index>(rows.size());

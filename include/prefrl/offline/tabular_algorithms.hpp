@@ -32,17 +32,23 @@ void tabular_indices(std::string_view fn, const offline::transition_dataset<T>& 
     data.validate(fn);
     require(data.observations.cols() == 1 && data.actions.cols() == 1, fn,
             "a tabular dataset has one observation column (the state) and one action column (the action)");
+    require_positive(fn, "states", states);
+    require_positive(fn, "actions", actions);
     const auto n = static_cast<std::size_t>(data.size());
     s.resize(n);
     a.resize(n);
     next.resize(n);
+    // checked in T before the conversion: a state of 1e30 or 0.5 is refused, not truncated
+    auto index_of = [&](T x, index_t limit, std::size_t row, const char* what) {
+        require(x >= T(0) && x < static_cast<T>(limit) && x == std::floor(x), fn, "row ", row, " has ", what, " ", x,
+                ", not an integer in [0, ", limit, ")");
+        return static_cast<index_t>(x);
+    };
     for (std::size_t i = 0; i < n; ++i) {
         const auto row = static_cast<Eigen::Index>(i);
-        s[i] = static_cast<index_t>(data.observations(row, 0));
-        a[i] = static_cast<index_t>(data.actions(row, 0));
-        next[i] = static_cast<index_t>(data.next_observations(row, 0));
-        require(s[i] >= 0 && s[i] < states && next[i] >= 0 && next[i] < states, fn, "row ", i, " has a state outside [0, ", states, ")");
-        require(a[i] >= 0 && a[i] < actions, fn, "row ", i, " has an action outside [0, ", actions, ")");
+        s[i] = index_of(data.observations(row, 0), states, i, "a state");
+        a[i] = index_of(data.actions(row, 0), actions, i, "an action");
+        next[i] = index_of(data.next_observations(row, 0), states, i, "a next state");
     }
 }
 

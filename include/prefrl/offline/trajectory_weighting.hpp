@@ -28,7 +28,7 @@ vector<T> transition_softmax_of_scores(std::string_view fn, const std::vector<do
         require(lengths[n] > 0, fn, "lengths[", n, "] must be > 0, got ", lengths[n]);
         low = std::min(low, values[n]);
         high = std::max(high, values[n]);
-        transitions += lengths[n];
+        transitions = checked_size_sum(fn, "the sum of lengths", transitions, lengths[n]);
     }
     const double span = high - low;
     // scores in [0, 1]; exp((score - 1) / alpha) <= 1 keeps small alphas finite
@@ -66,6 +66,7 @@ struct return_weighted_sampling {
     template <std::floating_point T>
     vector<T> operator()(std::span<const T> returns, std::span<const index_t> lengths) const {
         constexpr auto fn = "prefrl::offline::return_weighted_sampling";
+        require_finite(fn, "alpha", alpha);
         require_positive(fn, "alpha", alpha);
         require_non_empty(fn, "returns", returns.size());
         require_same_size(fn, "lengths", lengths.size(), "returns", returns.size());
@@ -88,6 +89,7 @@ struct advantage_weighted_sampling {
     template <std::floating_point T>
     vector<T> operator()(std::span<const T> returns, std::span<const index_t> lengths, const_matrix_ref<T> initial_observations) const {
         constexpr auto fn = "prefrl::offline::advantage_weighted_sampling";
+        require_finite(fn, "alpha", alpha);
         require_positive(fn, "alpha", alpha);
         require_non_empty(fn, "returns", returns.size());
         require_same_size(fn, "lengths", lengths.size(), "returns", returns.size());

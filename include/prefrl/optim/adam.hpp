@@ -4,6 +4,7 @@
 /// \file
 /// Adam and AdamW on a flat parameter vector.
 
+#include <algorithm>
 #include <cmath>
 #include <concepts>
 #include <cstddef>
@@ -89,10 +90,20 @@ template <std::floating_point T>
 double clip_by_global_norm(std::span<T> gradients, double max_norm) {
     constexpr auto fn = "prefrl::optim::clip_by_global_norm";
     require_positive(fn, "max_norm", max_norm);
+    // scaled by the largest |g| first (LAPACK's nrm2): finite gradients of 1e200 have a finite norm
+    double largest = 0.0;
+    for (std::size_t i = 0; i < gradients.size(); ++i) {
+        require(std::isfinite(gradients[i]), fn, "gradients[", i, "] must be finite, got ", gradients[i]);
+        largest = std::max(largest, std::abs(static_cast<double>(gradients[i])));
+    }
     double squares = 0.0;
-    for (const T g : gradients) squares += static_cast<double>(g) * static_cast<double>(g);
-    const double norm = std::sqrt(squares);
-    require(std::isfinite(norm), fn, "gradients must be finite, their norm is ", norm);
+    if (largest > 0.0)
+        for (const T g : gradients) {
+            const double x = static_cast<double>(g) / largest;
+            squares += x * x;
+        }
+    const double norm = largest * std::sqrt(squares);
+    require(std::isfinite(norm), fn, "the norm of the gradients overflows a double: ", largest, " * ", std::sqrt(squares));
     if (norm > max_norm) {
         const T scale = static_cast<T>(max_norm / norm);
         for (T& g : gradients) g *= scale;

@@ -111,7 +111,7 @@ pair_loss_metrics<T> aot_loss(std::string_view fn, const pair_batch<T>& batch, d
     for (std::size_t k = 0; k < n; ++k)
         w.u[k] = static_cast<T>(beta * (order_key_value(w.keys_first[k]) - order_key_value(w.keys_second[k])));
     using array = pair_array<T>;
-    const T beta_t = static_cast<T>(beta), eps_t = static_cast<T>(eps);
+    const T beta_t = hyperparameter_in<T>(fn, "beta", beta), eps_t = static_cast<T>(eps);
     for (std::size_t k = 0; k < n; k += W) {
         const auto l = logistic_of(Eigen::Map<const array>(w.u.data() + k));
         Eigen::Map<array>(w.loss.data() + k) = -(T(1) - eps_t) * l.log_sigmoid - eps_t * l.log_sigmoid_neg;

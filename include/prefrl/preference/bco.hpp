@@ -39,7 +39,7 @@ struct bco {
         constexpr auto fn = "prefrl::preference::bco";
         require_positive(fn, "beta", beta);
         require_finite(fn, "delta", delta);
-        const T beta_t = static_cast<T>(beta), delta_t = static_cast<T>(delta);
+        const T beta_t = hyperparameter_in<T>(fn, "beta", beta), delta_t = hyperparameter_in<T>(fn, "delta", delta);
         return prefrl::detail::mean_over_pairs(fn, batch, {.reference = true}, d_chosen, d_rejected, [&](const auto& p, auto& t) {
             t.reward_chosen = beta_t * (p.chosen - p.ref_chosen);
             t.reward_rejected = beta_t * (p.rejected - p.ref_rejected);

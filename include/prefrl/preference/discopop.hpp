@@ -42,7 +42,7 @@ struct discopop {
         require_positive(fn, "beta", beta);
         require_positive(fn, "tau", tau);
         using A = prefrl::detail::pair_array<T>;
-        const T tau_t = static_cast<T>(tau);
+        const T tau_t = hyperparameter_in<T>(fn, "tau", tau);
         return prefrl::detail::mean_over_margins(fn, batch, beta, d_chosen, d_rejected, [&](const auto& z, auto& loss, auto& d_z) {
             const auto m = prefrl::detail::logistic_of(A(z / tau_t));  // the mixing weight sigma(z / tau)
             const auto l = prefrl::detail::logistic_of(z);

@@ -40,7 +40,7 @@ struct dno {
         constexpr auto fn = "prefrl::preference::dno";
         require_positive(fn, "eta", eta);
         using A = prefrl::detail::pair_array<T>;
-        const T eta_t = static_cast<T>(eta);
+        const T eta_t = hyperparameter_in<T>(fn, "eta", eta);
         return prefrl::detail::mean_over_pairs(
             fn, batch, {.reference = false, .anchors = true, .target = true}, d_chosen, d_rejected,
             [&](const auto& p, auto& t) {

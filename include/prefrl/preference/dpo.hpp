@@ -58,7 +58,7 @@ struct dpo {
         require_in_half_open(fn, "label_smoothing", label_smoothing, 0.0, 0.5);
         if (divergence == f_divergence::alpha_divergence) require_positive(fn, "alpha", alpha);
         using A = prefrl::detail::pair_array<T>;
-        const T beta_t = static_cast<T>(beta), eps = static_cast<T>(label_smoothing);
+        const T beta_t = hyperparameter_in<T>(fn, "beta", beta), eps = hyperparameter_in<T>(fn, "label_smoothing", label_smoothing);
         const T cap = std::log(std::numeric_limits<T>::max());
         // score s(x) and its slope s'(x); forward KL is the alpha form with alpha = 1:
         // s = -exp(y) / k, s' = exp(y), y = -k x; beyond y = log(max of T) the slope is 0 (TRL's
@@ -70,7 +70,7 @@ struct dpo {
                 ds = l.sigmoid_neg;
                 return;
             }
-            const T k = divergence == f_divergence::forward_kl ? T(1) : static_cast<T>(alpha);
+            const T k = divergence == f_divergence::forward_kl ? T(1) : hyperparameter_in<T>(fn, "alpha", alpha);
             const A y = -k * x;
             const A e = y.min(prefrl::detail::exp_argument_cap<T>()).exp();
             s = -e / k;
@@ -88,7 +88,8 @@ struct dpo {
                     score(b, sb, dsb);
                 }
                 const auto l = prefrl::detail::logistic_of(plain ? A(t.reward_chosen - t.reward_rejected) : A(beta_t * (sa - sb)));
-                t.loss = -(T(1) - eps) * l.log_sigmoid - eps * l.log_sigmoid_neg;
+                // without smoothing the second term is absent, not 0 * log_sigmoid(-u) (NaN at u = +inf)
+                t.loss = eps == T(0) ? A(-l.log_sigmoid) : A(-(T(1) - eps) * l.log_sigmoid - eps * l.log_sigmoid_neg);
                 const A d_u = beta_t * (eps * l.sigmoid - (T(1) - eps) * l.sigmoid_neg);
                 t.d_chosen = plain ? d_u : A(d_u * dsa);
                 t.d_rejected = plain ? A(-d_u) : A(-d_u * dsb);

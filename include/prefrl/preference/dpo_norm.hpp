@@ -36,7 +36,7 @@ struct dpo_norm {
         constexpr auto fn = "prefrl::preference::dpo_norm";
         require_positive(fn, "beta", beta);
         using A = prefrl::detail::pair_array<T>;
-        const T beta_t = static_cast<T>(beta);
+        const T beta_t = hyperparameter_in<T>(fn, "beta", beta);
         return prefrl::detail::mean_over_pairs(
             fn, batch, {.reference = true, .lengths = true}, d_chosen, d_rejected, [&](const auto& p, auto& t) {
                 const A a = p.chosen - p.ref_chosen, b = p.rejected - p.ref_rejected;

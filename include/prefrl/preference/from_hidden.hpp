@@ -183,9 +183,10 @@ auto from_hidden(const Loss& loss, const Eigen::MatrixBase<H>& hidden, const Eig
     detail::check_linear_inputs(fn, h, w, labels, mask);
     detail::check_linear_gradients(fn, h, w, d_hidden, d_weight);
     require_positive(fn, "steps", steps);
-    require(h.rows() % (2 * steps) == 0, fn, "hidden has ", h.rows(), " rows, not a multiple of 2 * steps = ",
-            2 * steps);
-    const Eigen::Index pairs = h.rows() / (2 * steps);
+    const index_t sequence_steps = checked_size_product(fn, "2 * steps", index_t{2}, steps);
+    require(h.rows() % sequence_steps == 0, fn, "hidden has ", h.rows(), " rows, not a multiple of 2 * steps = ",
+            sequence_steps);
+    const Eigen::Index pairs = h.rows() / sequence_steps;
     detail::check_step_reference(fn, ref_chosen, ref_rejected, static_cast<std::size_t>(pairs));
     const Eigen::Index chunk = detail::linear_chunk_rows<T>(fn, options.chunk_rows, w.rows());
     const vector<T> lengths = kernel::sequence_sums<T>(mask, steps);

@@ -41,9 +41,10 @@ auto from_logits(const Loss& loss, const Eigen::MatrixBase<Derived>& logits, std
     using T = typename Derived::Scalar;
     constexpr auto fn = "prefrl::preference::from_logits";
     require_positive(fn, "steps", steps);
-    require(logits.rows() > 0 && logits.rows() % (2 * steps) == 0, fn, "logits has ", logits.rows(),
-            " rows, not a positive multiple of 2 * steps = ", 2 * steps);
-    const index_t pairs = logits.rows() / (2 * steps);
+    const index_t sequence_steps = checked_size_product(fn, "2 * steps", index_t{2}, steps);
+    require(logits.rows() > 0 && logits.rows() % sequence_steps == 0, fn, "logits has ", logits.rows(),
+            " rows, not a positive multiple of 2 * steps = ", sequence_steps);
+    const index_t pairs = logits.rows() / sequence_steps;
     detail::check_step_reference(fn, ref_chosen, ref_rejected, static_cast<std::size_t>(pairs));
 
     const auto forward = kernel::token_logprobs_forward(logits, labels, mask);

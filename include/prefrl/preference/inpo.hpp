@@ -42,7 +42,7 @@ struct inpo {
         require_positive(fn, "eta", eta);
         require_in_closed(fn, "tau", tau, 0.0, eta);
         using A = prefrl::detail::pair_array<T>;
-        const T k = static_cast<T>(tau / eta), eta_t = static_cast<T>(eta), half_over_eta = static_cast<T>(1.0 / (2.0 * eta));
+        const T k = static_cast<T>(tau / eta), eta_t = hyperparameter_in<T>(fn, "eta", eta), half_over_eta = static_cast<T>(1.0 / (2.0 * eta));
         return prefrl::detail::mean_over_pairs(
             fn, batch, {.reference = true, .anchors = true}, d_chosen, d_rejected, [&](const auto& p, auto& t) {
                 const A gap = (p.chosen - p.rejected) - k * (p.ref_chosen - p.ref_rejected) -

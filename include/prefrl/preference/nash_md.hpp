@@ -34,6 +34,9 @@ vector<T> geometric_mixture(std::span<const T> log_policy, std::span<const T> lo
         // 0 * -inf is 0 here: a response the mixture's weight ignores does not veto it
         mix[static_cast<Eigen::Index>(y)] = (m == 1.0 ? 0.0 : (1.0 - m) * lp) + (m == 0.0 ? 0.0 : m * lr);
     }
+    require(mix.maxCoeff() > -std::numeric_limits<double>::infinity(), fn,
+            "the mixture has no support: every response has log-probability -inf under the weights (1 - m, m) = (", 1.0 - m,
+            ", ", m, ")");
     mix.array() -= logsumexp<double>(std::span<const double>(mix.data(), static_cast<std::size_t>(mix.size())));
     return mix.cast<T>();
 }

@@ -35,7 +35,7 @@ struct nca {
     pair_loss_metrics<T> operator()(const pair_batch<T>& batch, std::span<T> d_chosen, std::span<T> d_rejected) const {
         constexpr auto fn = "prefrl::preference::nca";
         require_positive(fn, "beta", beta);
-        const T beta_t = static_cast<T>(beta);
+        const T beta_t = hyperparameter_in<T>(fn, "beta", beta);
         return prefrl::detail::mean_over_pairs(fn, batch, {.reference = true}, d_chosen, d_rejected, [&](const auto& p, auto& t) {
             t.reward_chosen = beta_t * (p.chosen - p.ref_chosen);
             t.reward_rejected = beta_t * (p.rejected - p.ref_rejected);

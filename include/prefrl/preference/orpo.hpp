@@ -54,7 +54,7 @@ struct orpo {
                     fail(fn, "rejected[", i, "] must be < 0 (a log-probability), got ", batch.rejected[i]);
             }
         }
-        const T lambda_t = static_cast<T>(lambda_);
+        const T lambda_t = hyperparameter_in<T>(fn, "lambda_", lambda_);
         return prefrl::detail::mean_over_pairs(fn, batch, fields, d_chosen, d_rejected, [&](const auto& p, auto& t) {
             const A cb = p.chosen / p.chosen_length, rb = p.rejected / p.rejected_length;  // mean token log-probs
             const auto ec = prefrl::detail::expm1_and_log1mexp(cb), er = prefrl::detail::expm1_and_log1mexp(rb);

@@ -362,7 +362,7 @@ pair_loss_metrics<T> mean_over_pairs(std::string_view loss, const pair_batch<T>&
 template <class T, class F>
 pair_loss_metrics<T> mean_over_margins(std::string_view loss, const pair_batch<T>& batch, double beta,
                                        std::span<T> d_chosen, std::span<T> d_rejected, F&& f) {
-    const T beta_t = static_cast<T>(beta);
+    const T beta_t = hyperparameter_in<T>(loss, "beta", beta);
     return mean_over_pairs(loss, batch, {.reference = true}, d_chosen, d_rejected,
                            [&](const pair_block<T>& p, pair_block_terms<T>& t) {
                                t.reward_chosen = beta_t * (p.chosen - p.ref_chosen);

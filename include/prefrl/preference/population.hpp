@@ -6,6 +6,8 @@
 /// trained on "all the data at once", to check it against closed forms and games.
 
 #include <cmath>
+#include <limits>
+#include <string_view>
 #include <vector>
 
 #include "prefrl/core/error.hpp"
@@ -23,8 +25,10 @@ namespace prefrl::preference {
 /// log softmax to the policy's logits.
 class population_pairs {
 public:
-    population_pairs(const preference_matrix& p, const Eigen::VectorXd& pi_ref) : k_(p.rows()) {
-        constexpr auto fn = "prefrl::preference::population_pairs";
+    /// `fn` names the function the user called in errors.
+    population_pairs(const preference_matrix& p, const Eigen::VectorXd& pi_ref,
+                     std::string_view fn = "prefrl::preference::population_pairs")
+        : k_(p.rows()) {
         validate_preference_matrix(fn, p);
         validate_policy(fn, "pi_ref", pi_ref, k_);
         const auto n = static_cast<std::size_t>(k_ * k_);
@@ -42,8 +46,11 @@ public:
 
     /// Sets the policy's log-probabilities (size K, normalized).
     void set_policy(const Eigen::VectorXd& log_pi) {
-        require_same_size("prefrl::preference::population_pairs", "log_pi", static_cast<std::size_t>(log_pi.size()),
-                          "P's rows", static_cast<std::size_t>(k_));
+        constexpr auto fn = "prefrl::preference::population_pairs::set_policy";
+        require_same_size(fn, "log_pi", static_cast<std::size_t>(log_pi.size()), "P's rows", static_cast<std::size_t>(k_));
+        for (Eigen::Index i = 0; i < log_pi.size(); ++i)
+            require(!std::isnan(log_pi[i]) && log_pi[i] < std::numeric_limits<double>::infinity(), fn, "log_pi[", i,
+                    "] must be a log-probability, got ", log_pi[i]);
         for (std::size_t q = 0; q < first_.size(); ++q) {
             chosen_[q] = log_pi[first_[q]];
             rejected_[q] = log_pi[second_[q]];
@@ -58,6 +65,10 @@ public:
 
     /// d loss / d theta for pi = softmax(theta): d log pi(i) / d theta_k = 1[i = k] - pi_k.
     [[nodiscard]] Eigen::VectorXd gradient(const pair_loss_result<double>& r, const Eigen::VectorXd& pi) const {
+        constexpr auto fn = "prefrl::preference::population_pairs::gradient";
+        require_same_size(fn, "r.d_chosen", static_cast<std::size_t>(r.d_chosen.size()), "pairs (K^2)", first_.size());
+        require_same_size(fn, "r.d_rejected", static_cast<std::size_t>(r.d_rejected.size()), "pairs (K^2)", first_.size());
+        require_same_size(fn, "pi", static_cast<std::size_t>(pi.size()), "P's rows", static_cast<std::size_t>(k_));
         Eigen::VectorXd g = Eigen::VectorXd::Zero(k_);
         for (std::size_t q = 0; q < first_.size(); ++q) {
             g[first_[q]] += r.d_chosen[static_cast<Eigen::Index>(q)];
@@ -78,7 +89,10 @@ private:
 template <class Loss>
 Eigen::VectorXd train_on_population(const Loss& loss, const preference_matrix& p, const Eigen::VectorXd& pi_ref,
                                     double lr, int steps, double* final_value = nullptr) {
-    population_pairs pairs(p, pi_ref);
+    constexpr auto fn = "prefrl::preference::train_on_population";
+    require_non_negative(fn, "lr", lr);  // 0 with steps = 0: the loss at pi_ref
+    require_non_negative(fn, "steps", steps);
+    population_pairs pairs(p, pi_ref, fn);
     Eigen::VectorXd theta = pi_ref.array().log().matrix();
     for (int step = 0;; ++step) {
         Eigen::VectorXd lp = theta;

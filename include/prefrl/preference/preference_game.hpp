@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <limits>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -60,6 +61,24 @@ inline void validate_policy(std::string_view fn, std::string_view name, const Ei
     for (Eigen::Index i = 0; i < k; ++i)
         if (!(pi[i] >= 0.0)) fail(fn, name, "[", i, "] must be a probability >= 0, got ", pi[i]);
     if (!(std::abs(pi.sum() - 1.0) <= 1e-9)) fail(fn, name, " must sum to 1, got sum ", pi.sum());
+}
+
+/// Checks log-probabilities over K responses: K entries, none NaN or +inf, not all -inf.
+inline void validate_log_policy(std::string_view fn, std::string_view name, const Eigen::VectorXd& lp, Eigen::Index k) {
+    if (lp.size() != k) fail(fn, name, " has ", lp.size(), " entries but P is ", k, " x ", k);
+    bool any_finite = false;
+    for (Eigen::Index i = 0; i < k; ++i) {
+        if (std::isnan(lp[i]) || lp[i] == std::numeric_limits<double>::infinity())
+            fail(fn, name, "[", i, "] must be a log-probability (not NaN or +inf), got ", lp[i]);
+        any_finite = any_finite || std::isfinite(lp[i]);
+    }
+    if (!any_finite) fail(fn, name, " must have a finite entry, got all -inf");
+}
+
+/// Checks a step size: finite and > 0.
+inline void validate_step_size(std::string_view fn, double eta) {
+    require_finite(fn, "eta", eta);
+    require_positive(fn, "eta", eta);
 }
 
 /// Win rates `(P pi)_y = P(y > pi)` of every response against a policy.
@@ -146,6 +165,8 @@ bool sample_preference(const preference_matrix& p, index_t i, index_t j, G& rng)
     constexpr auto fn = "prefrl::preference::sample_preference";
     if (i < 0 || i >= p.rows()) fail(fn, "i must be in [0, ", p.rows(), "), got ", i);
     if (j < 0 || j >= p.rows()) fail(fn, "j must be in [0, ", p.rows(), "), got ", j);
+    if (p.rows() != p.cols()) fail(fn, "P must be a square matrix, got ", p.rows(), " x ", p.cols());
+    if (!(p(i, j) >= 0.0 && p(i, j) <= 1.0)) fail(fn, "P(", i, ", ", j, ") must be in [0, 1], got ", p(i, j));
     return uniform01<double>(rng) < p(i, j);
 }
 
@@ -159,7 +180,13 @@ inline Eigen::VectorXd softmax_of_log(Eigen::VectorXd& lp) {
 /// `lp <- lp + eta P pi`, normalized. This is the exact tabular form of SPO (Swamy et al.
 /// 2024: eta = 1/eta_SPO), of SPPO solved exactly per iteration (eta = 1/beta) and of DNO
 /// (eta = 1/eta_DNO); its average iterate converges to the minimax winner.
+/// Throws `prefrl::invalid_argument` unless P is a preference matrix, lp has K entries (none
+/// NaN or +inf) and eta is finite and > 0.
 inline void hedge_step(Eigen::VectorXd& lp, const preference_matrix& p, double eta) {
+    constexpr auto fn = "prefrl::preference::hedge_step";
+    validate_preference_matrix(fn, p);
+    validate_log_policy(fn, "lp", lp, p.rows());
+    validate_step_size(fn, eta);
     lp += eta * (p * lp.array().exp().matrix());
     softmax_of_log(lp);
 }
@@ -169,6 +196,12 @@ inline void hedge_step(Eigen::VectorXd& lp, const preference_matrix& p, double e
 /// is updated. Its last iterate converges to the minimax winner.
 inline void optimistic_hedge_step(Eigen::VectorXd& lp, Eigen::VectorXd& previous_r, const preference_matrix& p,
                                   double eta) {
+    constexpr auto fn = "prefrl::preference::optimistic_hedge_step";
+    validate_preference_matrix(fn, p);
+    validate_log_policy(fn, "lp", lp, p.rows());
+    if (previous_r.size() != p.rows()) fail(fn, "previous_r has ", previous_r.size(), " entries but P is ", p.rows(), " x ", p.rows());
+    if (!previous_r.allFinite()) fail(fn, "previous_r must be finite");
+    validate_step_size(fn, eta);
     const Eigen::VectorXd r = p * lp.array().exp().matrix();
     lp += eta * (2.0 * r - previous_r);
     previous_r = r;
@@ -180,6 +213,15 @@ inline void optimistic_hedge_step(Eigen::VectorXd& lp, Eigen::VectorXd& previous
 /// KL-regularized equilibrium pi_tau; the last iterate converges when the map contracts.
 inline void inpo_step(Eigen::VectorXd& lp, const preference_matrix& p, const Eigen::VectorXd& log_ref, double eta,
                       double tau) {
+    constexpr auto fn = "prefrl::preference::inpo_step";
+    validate_preference_matrix(fn, p);
+    validate_log_policy(fn, "lp", lp, p.rows());
+    if (log_ref.size() != p.rows()) fail(fn, "log_ref has ", log_ref.size(), " entries but P is ", p.rows(), " x ", p.rows());
+    for (Eigen::Index i = 0; i < log_ref.size(); ++i)
+        if (!std::isfinite(log_ref[i])) fail(fn, "log_ref[", i, "] must be finite (pi_ref > 0 everywhere), got ", log_ref[i]);
+    validate_step_size(fn, eta);
+    require_finite(fn, "tau", tau);
+    require_non_negative(fn, "tau", tau);
     const Eigen::VectorXd r = p * lp.array().exp().matrix();
     lp = r / eta + (tau / eta) * log_ref + (1.0 - tau / eta) * lp;
     softmax_of_log(lp);

@@ -38,10 +38,15 @@ struct robust_dpo {
         constexpr auto fn = "prefrl::preference::robust_dpo";
         require_positive(fn, "beta", beta);
         require_in_half_open(fn, "label_smoothing", label_smoothing, 0.0, 0.5);
-        const T eps = static_cast<T>(label_smoothing), scale = static_cast<T>(1.0 / (1.0 - 2.0 * label_smoothing));
+        const T eps = hyperparameter_in<T>(fn, "label_smoothing", label_smoothing), scale = static_cast<T>(1.0 / (1.0 - 2.0 * label_smoothing));
         return prefrl::detail::mean_over_margins(fn, batch, beta, d_chosen, d_rejected, [&](const auto& u, auto& loss, auto& d_u) {
             const auto l = prefrl::detail::logistic_of(u);
-            loss = scale * (-(T(1) - eps) * l.log_sigmoid + eps * l.log_sigmoid_neg);
+            // eps = 0 is plain DPO: no 0 * log_sigmoid(-u) term (NaN at u = +inf)
+            if (eps == T(0)) {
+                loss = -l.log_sigmoid;
+            } else {
+                loss = scale * (-(T(1) - eps) * l.log_sigmoid + eps * l.log_sigmoid_neg);
+            }
             d_u = -scale * ((T(1) - eps) * l.sigmoid_neg + eps * l.sigmoid);
         });
     }

@@ -42,7 +42,7 @@ struct simpo {
         require_positive(fn, "beta", beta);
         require_finite(fn, "gamma", gamma);
         using A = prefrl::detail::pair_array<T>;
-        const T beta_t = static_cast<T>(beta), gamma_t = static_cast<T>(gamma);
+        const T beta_t = hyperparameter_in<T>(fn, "beta", beta), gamma_t = hyperparameter_in<T>(fn, "gamma", gamma);
         return prefrl::detail::mean_over_pairs(
             fn, batch, {.reference = false, .lengths = true}, d_chosen, d_rejected, [&](const auto& p, auto& t) {
                 t.reward_chosen = beta_t * p.chosen / p.chosen_length;

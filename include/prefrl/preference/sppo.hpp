@@ -39,7 +39,7 @@ struct sppo {
         constexpr auto fn = "prefrl::preference::sppo";
         require_positive(fn, "beta", beta);
         using A = prefrl::detail::pair_array<T>;
-        const T beta_t = static_cast<T>(beta), inv_beta = static_cast<T>(1.0 / beta);
+        const T beta_t = hyperparameter_in<T>(fn, "beta", beta), inv_beta = static_cast<T>(1.0 / beta);
         return prefrl::detail::mean_over_pairs(
             fn, batch, {.reference = false, .anchors = true, .win_rates = true}, d_chosen, d_rejected,
             [&](const auto& p, auto& t) {

@@ -37,7 +37,7 @@ struct sppo_hard {
         constexpr auto fn = "prefrl::preference::sppo_hard";
         require_positive(fn, "beta", beta);
         using A = prefrl::detail::pair_array<T>;
-        const T beta_t = static_cast<T>(beta), half = static_cast<T>(1.0 / (2.0 * beta));
+        const T beta_t = hyperparameter_in<T>(fn, "beta", beta), half = static_cast<T>(1.0 / (2.0 * beta));
         return prefrl::detail::mean_over_pairs(fn, batch, {.reference = true}, d_chosen, d_rejected, [&](const auto& p, auto& t) {
             const A a = p.chosen - p.ref_chosen, b = p.rejected - p.ref_rejected;
             t.reward_chosen = beta_t * a;

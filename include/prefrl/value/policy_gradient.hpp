@@ -102,6 +102,7 @@ template <std::floating_point T>
 policy_loss_result<T> entropy_loss(const_matrix_ref<T> logits_t, std::span<const T> w_t) {
     constexpr auto fn = "prefrl::value::entropy_loss";
     require_non_empty(fn, "logits_t", static_cast<std::size_t>(logits_t.rows()));
+    require(logits_t.cols() >= 1, fn, "logits_t must have at least one action column, got ", logits_t.cols());
     const auto steps = static_cast<std::size_t>(logits_t.rows());
     detail::check_step_weights(fn, "w_t", w_t, steps);
     for (Eigen::Index t = 0; t < logits_t.rows(); ++t)

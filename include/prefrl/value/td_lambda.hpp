@@ -45,6 +45,10 @@ struct td_lambda {
         require_finite(fn, "r_t", r_t);
         require(discount_t >= T(0) && discount_t <= T(1), fn, "discount_t must be in [0, 1], got ", discount_t);
         require_non_negative(fn, "alpha", alpha);
+        for (std::size_t i = 0; i < x_tm1.size(); ++i) {
+            require(std::isfinite(x_tm1[i]), fn, "x_tm1[", i, "] must be finite, got ", x_tm1[i]);
+            require(std::isfinite(x_t[i]), fn, "x_t[", i, "] must be finite, got ", x_t[i]);
+        }
         if (z.size() != w.size()) {
             z = vector<T>::Zero(w.size());
             previous_discount = T(0);
