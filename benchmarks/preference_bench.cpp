@@ -162,7 +162,7 @@ BENCHMARK(dpo_from_logits)->Apply(threads_1_2);
 
 int main(int argc, char** argv) {
     using pref::f_divergence;
-    // TRL's loss_type names (spec/api.md's golden names), one benchmark each
+    // TRL's loss_type names (the golden vectors' names), one benchmark each
     register_pair_loss("sigmoid", pref::dpo{});
     register_pair_loss("cdpo", pref::dpo{.label_smoothing = 0.1});
     register_pair_loss("sigmoid_forward_kl", pref::dpo{.divergence = f_divergence::forward_kl});

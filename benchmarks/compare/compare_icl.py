@@ -6,8 +6,8 @@ and most users would write it: batched matmuls over a [B, D, N+1] token tensor, 
 loss (1/(2B)) sum (y_hat - y_q)^2, backward to every weight. Two measurements:
 
 - forward + backward for a batch of 1024 pre-sampled tasks, N = 10, 25, 50, 100, one and two
-  layers (prefrl: `lsa_forward_backward`; one layer takes its query-only path, the algebra of
-  spec/icl.md, while PyTorch computes the whole token update as the model is written);
+  layers (prefrl: `lsa_forward_backward`; one layer takes its query-only path, its algebra in
+  docs/icl.md, while PyTorch computes the whole token update as the model is written);
 - a training step at N = 10, batch 512: sampling fresh tasks, forward, backward, global-norm
   clipping, Adam (prefrl: `lsa_train_step`, `icl::lsa_trainer::step`).
 

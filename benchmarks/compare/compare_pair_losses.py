@@ -28,7 +28,7 @@ import time
 
 from bench_common import REUSE_MEMORY, benchmark_medians, run_json_child
 
-# TRL's loss_type names (spec/api.md), in bench_preference's order
+# TRL's loss_type names, in bench_preference's order
 LOSSES = ["sigmoid", "cdpo", "sigmoid_forward_kl", "sigmoid_js_divergence", "sigmoid_alpha_divergence", "robust",
           "hinge", "ipo", "ipo_summed", "exo_pair", "nca_pair", "bco_pair", "sppo_hard", "apo_zero", "apo_down",
           "discopop", "sigmoid_norm", "aot", "aot_unpaired", "simpo", "orpo_odds_ratio", "sppo", "inpo", "dno"]

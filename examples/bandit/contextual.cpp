@@ -1,4 +1,4 @@
-// Contextual bandits on the spec's linear instance (d = K = 10, theta_a and x uniform on the
+// Contextual bandits on the linear instance (d = K = 10, theta_a and x uniform on the
 // unit sphere, noise N(0, 0.1^2)): LinUCB, LinTS, SquareCB over a ridge oracle and
 // epsilon-greedy over the same oracle, mean regret at T = 4000 and 8000 over 10 seeds, CSV.
 // Then the Adyen-style setup (Vangara & Egg 2025): a logistic success model frozen per
@@ -6,7 +6,7 @@
 // refits every 4 batches on the last 8 visible batches; inverse-gap weighting vs uniform
 // epsilon-greedy exploration around the same model, per generation, 5 seeds.
 //
-// Claims (spec/bandits.md): LinUCB's regret is sublinear, R(8000)/R(4000) < 1.3, and less
+// Claims: LinUCB's regret is sublinear, R(8000)/R(4000) < 1.3, and less
 // than half of epsilon-greedy's at T = 8000 (spec: LinUCB 48 / 52, LinTS(v = 0.1) 86 / 98,
 // SquareCB 162 / 209, epsilon-greedy 198 / 295); in the batched setup, IGW's first trained
 // generations earn more than uniform epsilon-greedy's.

@@ -5,7 +5,7 @@
 // switch-DR, with the reward model exact (q) or biased (q + 0.1), and the coverage of their
 // 95% intervals.
 //
-// Claim (spec/bandits.md): IPS, SNIPS and DR are unbiased (|bias| < 3 se of the mean); DR's
+// Claim: IPS, SNIPS and DR are unbiased (|bias| < 3 se of the mean); DR's
 // spread is below IPS's; DM inherits the model's +0.1 bias and DR with the same model does not.
 //
 //     example_bandit_ope [--csv ope.csv]

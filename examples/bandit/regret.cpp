@@ -1,8 +1,8 @@
-// Multi-armed bandits on the spec's Bernoulli instance A (K = 10, means 0.9, 0.8, ..., 0.0):
+// Multi-armed bandits on Bernoulli instance A (K = 10, means 0.9, 0.8, ..., 0.0):
 // mean pseudo-regret after T = 10^4 rounds over 20 seeds for every algorithm of
 // prefrl::bandit, and the regret curves as CSV.
 //
-// Claim (spec/bandits.md, Lattimore & Szepesvári ch. 7-11): Thompson sampling and KL-UCB
+// Claim (Lattimore & Szepesvári ch. 7-11): Thompson sampling and KL-UCB
 // reach less than a quarter of epsilon-greedy(0.1)'s regret; UCB1 less than 0.85 of it and
 // under its bound 8 ln T sum 1/gap + (1 + pi^2/3) sum gap; EXP3 under 2.63 sqrt(T K ln K).
 //

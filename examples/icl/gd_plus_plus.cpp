@@ -1,7 +1,7 @@
 // Deeper linear self-attention beats plain gradient descent and tracks GD++ (von Oswald et
-// al. 2023, "Transformers learn in-context by gradient descent"; spec/icl.md, "GD++").
+// al. 2023, "Transformers learn in-context by gradient descent", "GD++").
 //
-// Claim: K = 2 trained LSA layers (separate weights, the spec's recipe, seeded) reach a lower
+// Claim: K = 2 trained LSA layers (separate weights, the authors' recipe, seeded) reach a lower
 // in-context loss than two steps of GD at the best step size, and come within 10% of GD++
 // (two layers of the curvature-corrected construction, x <- (I - gamma X X^T) x, at its best
 // (eta, gamma) from a grid), i.e. the trained model does more than plain GD.

@@ -1,5 +1,5 @@
 // Linear self-attention learns to do gradient descent (von Oswald et al. 2023, "Transformers
-// learn in-context by gradient descent"; spec/icl.md), at the paper's own scale: d = N = 10.
+// learn in-context by gradient descent"), at the paper's own scale: d = N = 10.
 //
 // Claim 1 (construction): the LSA layer with the paper's weights predicts exactly what one
 // step of GD on the in-context least-squares loss predicts (float, 1000 tasks).

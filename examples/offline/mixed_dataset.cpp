@@ -1,5 +1,5 @@
 // Trajectory weighting on mixed datasets (Hong et al. 2023, "Harnessing Mixed Offline
-// Reinforcement Learning Datasets via Trajectory Weighting"; spec/offline.md), at small scale.
+// Reinforcement Learning Datasets via Trajectory Weighting"), at small scale.
 //
 // Claim: on datasets that are mostly random episodes with a few expert ones, behaviour cloning
 // imitates the mixture and scores near the random policy; sampling transitions by return (RW)

@@ -1,4 +1,4 @@
-// Nash learning vs DPO on preference games (spec/preference.md, "Test-worthy facts").
+// Nash learning vs DPO on preference games (Munos et al. 2023; Swamy et al. 2024).
 //
 // Claim (Swamy et al. 2024; Wu et al. 2024; Rosset et al. 2024; Zhang et al. 2025): when
 // preferences are intransitive (no response beats all others), DPO — which fits a

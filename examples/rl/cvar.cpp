@@ -1,5 +1,5 @@
 // Risk-sensitive control: CVaR-optimal policies by dynamic programming on the stock-augmented
-// state (spec/rl.md; Pires et al. 2025, "Optimizing Return Distributions with Distributional
+// state (Pires et al. 2025, "Optimizing Return Distributions with Distributional
 // Dynamic Programming"; Bauerle & Ott 2011).
 //
 // Claim: on the risky-detour MDP (a risky gamble at D worth +0.5 in expectation), risk-neutral

@@ -1,5 +1,5 @@
-// Dynamic programming vs TD control on the same problems (Sutton & Barto 2018, ch. 4 and 6;
-// spec/rl.md), through `tabular_mdp` -> `tabular_environment`.
+// Dynamic programming vs TD control on the same problems (Sutton & Barto 2018, ch. 4 and 6),
+// through `tabular_mdp` -> `tabular_environment`.
 //
 // Claim 1 (cliff walking, Example 6.6): Q-learning's greedy policy is the optimal path along
 // the cliff (return -13, what value iteration gives), while SARSA learns a safe path (-15 or

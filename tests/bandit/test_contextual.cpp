@@ -1,5 +1,5 @@
 // Contextual bandits: inverse-gap weighting's exact values, the ridge oracle's
-// Sherman-Morrison inverse, LinUCB's regret on the spec's linear instance, propensity laws.
+// Sherman-Morrison inverse, LinUCB's regret on the linear instance, propensity laws.
 
 #include <catch2/catch.hpp>
 
@@ -38,7 +38,7 @@ std::pair<double, double> contextual_regret(Make make, int seeds) {
 }
 }  // namespace
 
-TEMPLATE_TEST_CASE("Inverse-gap weighting: the spec's exact distribution and its facts", "[bandit][square_cb]", float, double) {
+TEMPLATE_TEST_CASE("Inverse-gap weighting: the exact distribution and its facts", "[bandit][square_cb]", float, double) {
     using T = TestType;
     const std::vector<T> yhat{T(0.5), T(0.3), T(0.1)};
     const auto p = bandit::inverse_gap_weighting<T>(yhat, 10.0);
@@ -92,7 +92,7 @@ TEMPLATE_TEST_CASE("Ridge oracle: the Sherman-Morrison inverse tracks inv(A), st
     CHECK(widths[0] == Approx(1.0));
 }
 
-TEST_CASE("LinUCB on the spec's linear instance (d = K = 10): sublinear, and half of epsilon-greedy's regret", "[bandit][lin_ucb][learning]") {
+TEST_CASE("LinUCB on the linear instance (d = K = 10): sublinear, and half of epsilon-greedy's regret", "[bandit][lin_ucb][learning]") {
     const auto [u4, u8] = contextual_regret([] { return bandit::lin_ucb<double>(10, 10); }, 4);
     const auto [e4, e8] = contextual_regret(
         [] { return bandit::oracle_epsilon_greedy(bandit::ridge_oracle<double>(10, 10), {.epsilon = 0.05}); }, 4);

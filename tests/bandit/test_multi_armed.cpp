@@ -1,5 +1,5 @@
-// Multi-armed bandits: exact indices and propensities from the spec, propensity laws,
-// regret on the spec's Bernoulli instance A, determinism, bad input.
+// Multi-armed bandits: exact indices and propensities, propensity laws,
+// regret on Bernoulli instance A, determinism, bad input.
 
 #include <catch2/catch.hpp>
 
@@ -32,7 +32,7 @@ double mean_regret(Make make, index_t horizon, int seeds) {
 }
 }  // namespace
 
-TEST_CASE("KL-UCB: the Bernoulli KL and its upper bound equal the spec's exact values", "[bandit][kl_ucb]") {
+TEST_CASE("KL-UCB: the Bernoulli KL and its upper bound equal exact values", "[bandit][kl_ucb]") {
     CHECK(bandit::kl_bernoulli(0.5, 0.5) == 0.0);
     CHECK(bandit::kl_bernoulli(0.0, 0.5) == Approx(std::log(2.0)));
     CHECK(bandit::kl_bernoulli(0.3, 0.6) == Approx(0.3 * std::log(0.5) + 0.7 * std::log(0.7 / 0.4)));
@@ -86,7 +86,7 @@ TEST_CASE("epsilon-greedy: untried arms count as best; the decaying rate follows
     CHECK(decaying.epsilon() == Approx(0.15 * 10 / (0.01 * 1000)));
 }
 
-TEST_CASE("Thompson sampling: propensities equal the spec's exact values", "[bandit][thompson]") {
+TEST_CASE("Thompson sampling: propensities equal exact values", "[bandit][thompson]") {
     // two Gaussians: Phi((m1 - m2) / sqrt(v1 + v2))
     const std::vector<double> m{0.6, 0.5}, s{0.1, 0.2};
     CHECK(bandit::gaussian_argmax_probability(m, s, 0) == Approx(0.6726395770).margin(1e-9));
@@ -182,7 +182,7 @@ TEST_CASE("UCB1 and KL-UCB: untried arms first, ties at random with propensity 1
     CHECK(k.index(1) == Approx(bandit::kl_ucb_index(0.0, 1, 3)));
 }
 
-TEST_CASE("Regret on Bernoulli instance A (K = 10, T = 10^4): the spec's thresholds", "[bandit][learning]") {
+TEST_CASE("Regret on Bernoulli instance A (K = 10, T = 10^4): fixed thresholds", "[bandit][learning]") {
     constexpr index_t horizon = 10000;
     constexpr int seeds = 8;
     const double eps = mean_regret([] { return bandit::epsilon_greedy<double>(10, {.epsilon = 0.1}); }, horizon, seeds);

@@ -1,4 +1,4 @@
-// Optimistic online mirror descent: the regret bounds of the spec on stochastic,
+// Optimistic online mirror descent: the regret bounds on stochastic,
 // alternating, constant and random-sign gradient sequences; the optimistic-Hedge identity.
 
 #include <catch2/catch.hpp>
@@ -95,7 +95,7 @@ TEST_CASE("Optimistic OGD on a ball: fixed-eta and adaptive bounds hold", "[band
 }
 
 TEST_CASE("Groupwise regression: regret on every overlapping group below sqrt(T_g ln N); one global model fails the groups", "[bandit][groupwise][learning]") {
-    // The spec's instance: groups {all, A = 0, A = 1, B = 0, B = 1}, y = x^T (s_A u + 0.3 s_B v) / 1.2 + noise.
+    // The instance: groups {all, A = 0, A = 1, B = 0, B = 1}, y = x^T (s_A u + 0.3 s_B v) / 1.2 + noise.
     constexpr index_t horizon = 20000, d = 5, groups = 5;
     prefrl::generator rng(17);
     Eigen::VectorXd u(d), v(d);

@@ -88,5 +88,5 @@ TEST_CASE("Recovering rewards: the online variant's regret against the offline p
         INFO("seed " << seed << ": regret / sqrt(T) = " << scaled << " (spec: about 3.5)");
         worst = std::max(worst, scaled);
     }
-    CHECK(worst < 10.0);  // measured 6.6, 6.0 (seeds 1, 2); the spec reports about 3.5 on its own instances
+    CHECK(worst < 10.0);  // measured 6.6, 6.0 (seeds 1, 2); about 3.5 is reported on other instances
 }

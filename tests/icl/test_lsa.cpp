@@ -1,5 +1,5 @@
 // Linear self-attention does gradient descent: the constructions of von Oswald et al. 2023
-// against plain GD on random tasks (spec/icl.md), float and double.
+// against plain GD on random tasks, float and double.
 
 #include <catch2/catch.hpp>
 

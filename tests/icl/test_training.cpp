@@ -1,4 +1,4 @@
-// Training linear self-attention (von Oswald et al. 2023; spec/icl.md): multi-head layers, the
+// Training linear self-attention (von Oswald et al. 2023): multi-head layers, the
 // batch gradients (query-only path against the general backward pass), the paper's metrics, and
 // the seeded learning test: one trained layer does one step of GD at the best step size.
 
@@ -246,7 +246,7 @@ TEST_CASE("trainer: seeded, recurrent weights stay shared, bad options rejected"
 }
 
 TEST_CASE("learning: one trained LSA layer does one step of GD with the best step size (d = N = 10)", "[icl][learning]") {
-    // spec/icl.md's recipe: Adam 1e-3, b2 0.98, clip 0.001, batch 512, init 0.002, a = 1, seed
+    // the authors' recipe: Adam 1e-3, b2 0.98, clip 0.001, batch 512, init 0.002, a = 1, seed
     // fixed; bar of the issue: loss within 5% of GD at eta*, sensitivity cosine > 0.99.
     const icl::regression_task_distribution dist{};
     prefrl::generator rng(0);

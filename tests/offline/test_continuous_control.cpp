@@ -1,4 +1,4 @@
-// TD3+BC and AWR on continuous toy control (issue #6): the point mass, the quadratic critic's
+// TD3+BC and AWR on continuous toy control: the point mass, the quadratic critic's
 // features and action gradient, and the claim at small scale — on a 95% random / 5% expert
 // dataset both lift behaviour cloning, TD3+BC to near the expert.
 

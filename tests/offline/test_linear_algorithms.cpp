@@ -1,4 +1,4 @@
-// Offline algorithms with linear function classes (issue #6): with one-hot state features they
+// Offline algorithms with linear function classes: with one-hot state features they
 // reproduce the tabular algorithms; with redundant features (one-hot, a bias and the cell's
 // coordinates) IQL, f-DVL, CQL and ODICE beat linear behaviour cloning on random + expert data.
 

@@ -1,4 +1,4 @@
-// A2PR, BEER and occupancy-measure regularization (spec/offline.md): PyTorch autograd references
+// A2PR, BEER and occupancy-measure regularization: PyTorch autograd references
 // (scripts/reference/offline_reference.py, float and double), central differences, hand values,
 // an exact tabular check of the discriminator estimator, and the input checks.
 

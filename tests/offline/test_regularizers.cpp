@@ -1,4 +1,4 @@
-// Offline-RL terms (spec/offline.md): the PyTorch golden vectors (float and double), central
+// Offline-RL terms: the PyTorch golden vectors (float and double), central
 // differences, hand values and the input checks.
 
 #include <catch2/catch.hpp>

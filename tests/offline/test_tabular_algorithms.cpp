@@ -1,5 +1,5 @@
-// Offline algorithms with tabular function classes on a grid world (spec/offline.md; issue #6's
-// thresholds): on a dataset of random and expert episodes IQL and CQL beat behaviour cloning,
+// Offline algorithms with tabular function classes on a grid world, with fixed thresholds: on
+// a dataset of random and expert episodes IQL and CQL beat behaviour cloning,
 // and return weighting lifts BC on a 95% random / 5% expert dataset.
 
 #include <catch2/catch.hpp>

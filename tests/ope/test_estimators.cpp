@@ -49,7 +49,7 @@ void check_estimate(const ope::policy_value_estimate<T>& got, const nlohmann::js
     prefrl::test::require_close<T>(got.per_round, want["per_round"].get<std::vector<double>>());
 }
 
-// pi_e = epsilon-greedy(0.1) on the true q, as the spec's OPE instance.
+// pi_e = epsilon-greedy(0.1) on the true q, as the OPE instance of the examples.
 template <class T>
 row_matrix<T> epsilon_greedy_on(const row_matrix<T>& q, double epsilon) {
     row_matrix<T> p = row_matrix<T>::Constant(q.rows(), q.cols(), static_cast<T>(epsilon / q.cols()));

@@ -88,7 +88,7 @@ TEST_CASE("Plackett-Luce: a distribution over rankings, Bradley-Terry for two, s
 }
 
 TEST_CASE("SPO and SPPO rewards from a group of sampled responses") {
-    // rock-paper-scissors with a twist: P3 of the spec's kind
+    // rock-paper-scissors with a twist: a P3-like game
     pref::preference_matrix p(3, 3);
     p << 0.5, 0.9, 0.2,  //
         0.1, 0.5, 0.7,   //

@@ -54,7 +54,7 @@ batch_data<T> from_golden(const nlohmann::json& inputs) {
 template <class T>
 using loss_fn = std::function<pref::pair_loss_result<T>(const pref::pair_batch<T>&)>;
 
-// The golden names of spec/api.md, mapped to prefrl's losses with the golden parameters.
+// The golden vectors' loss names, mapped to prefrl's losses with the golden parameters.
 template <class T>
 std::map<std::string, loss_fn<T>> losses_for(const nlohmann::json& p) {
     auto get = [&](const char* key, double fallback) { return p.contains(key) ? p[key].get<double>() : fallback; };

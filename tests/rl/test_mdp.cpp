@@ -1,5 +1,5 @@
-// Tabular MDPs (spec/rl.md): Garnet, policy evaluation, VI = PI, occupancy identities, the
-// average-reward solvers on the spec's 2-state MDPs, and the input checks.
+// Tabular MDPs: Garnet, policy evaluation, VI = PI, occupancy identities, the
+// average-reward solvers on 2-state MDPs, and the input checks.
 
 #include <catch2/catch.hpp>
 
@@ -13,7 +13,7 @@ using prefrl::index_t;
 
 namespace {
 
-// The spec's 2-state average-reward MDP: optimal policy (0, 1), g* = 0.625, h* = (0, -1.25).
+// A 2-state average-reward MDP: optimal policy (0, 1), g* = 0.625, h* = (0, -1.25).
 mdp::tabular_mdp<double> two_state() {
     mdp::tabular_mdp<double> m;
     m.transitions = xt::xtensor<double, 3>::from_shape({2, 2, 2});

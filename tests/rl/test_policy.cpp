@@ -1,4 +1,4 @@
-// Policies (spec/rl.md, "Policies"): every model passes the concept's law checkers; hand values
+// Policies ("Policies"): every model passes the concept's law checkers; hand values
 // for the categorical and Gaussian entropy / KL; epsilon-greedy ties; the geometric mixture's
 // variational property.
 

@@ -1,4 +1,4 @@
-// TD errors, returns, TD(lambda), policy-gradient losses and the value estimates (spec/rl.md):
+// TD errors, returns, TD(lambda), policy-gradient losses and the value estimates:
 // hand values, the identities between the returns, central differences, and TD(lambda) on
 // the 5-state random walk.
 

@@ -430,6 +430,15 @@ std::vector<bad_input> kernel_and_loss_rows() {
              (void)kernel::sequence_broadcast<double>(std::span<const double>(per_sequence), std::numeric_limits<index_t>::max() / 2);
          },
          "prefrl::kernel::sequence_broadcast: per_sequence.size() * steps = "},
+        {"token_logprobs_backward", "a saved log-sum-exp of another row (gave -inf gradients)",
+         [] {
+             const prefrl::row_matrix<double> logits = prefrl::row_matrix<double>::Zero(2, 3);
+             prefrl::row_matrix<double> d = logits;
+             const std::vector<index_t> labels = {0, 1};
+             const std::vector<double> mask = {1.0, 1.0}, upstream = {1.0, 1.0}, lse = {std::log(3.0), -1000.0};
+             kernel::token_logprobs_backward(logits, labels, mask, upstream, lse, d);
+         },
+         "prefrl::kernel::token_logprobs_backward: row_logsumexp[1] = -1e+03 is not the log-sum-exp of logits row 1"},
         {"from_logits", "steps whose double overflows",
          [] {
              const prefrl::row_matrix<double> logits = prefrl::row_matrix<double>::Zero(4, 3);

@@ -22,7 +22,7 @@ namespace prefrl::bandit {
 
 /// Options of `groupwise_regression`.
 struct groupwise_regression_options {
-    double eta = 0.0;          ///< Hedge rate > 0; 0 = `sqrt(2 ln N / horizon)` (the spec's default)
+    double eta = 0.0;          ///< Hedge rate > 0; 0 = `sqrt(2 ln N / horizon)` (Hedge's tuned rate)
     index_t horizon = 0;       ///< T, needed when eta = 0
     double lambda = 1.0;       ///< ridge penalty of each group's model
     double loss_scale = 0.25;  ///< the loss is `loss_scale (yhat - y)^2` (1/4 keeps it in [0, 1] for y, yhat in [-1, 1])
@@ -37,8 +37,8 @@ struct groupwise_regression_options {
 /// `yhat = sum_{g awake} p(g) yhat_g`, `p(g) = w_g / sum_awake w`; after y, awake weights become
 /// `w_g e^{-eta l_g} * (sum_awake w) / (sum_awake w e^{-eta l})`, asleep ones stay. Regret on
 /// group g against the best linear model on g: at most `Reg_ridge(T_g) + eta T_g / 2 + ln N / eta
-/// + ln N / 2 + O(eta^2 T_g)` (derived in the spec; the paper's exact sleeping-experts variant was
-/// not checked). Time per round linear in the awake groups.
+/// + ln N / 2 + O(eta^2 T_g)` (the Hedge bound over the awake groups plus each group's ridge
+/// regret; the paper's exact sleeping-experts variant is not implemented). Time per round linear in the awake groups.
 template <std::floating_point T>
 class groupwise_regression {
 public:

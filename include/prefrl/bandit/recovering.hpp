@@ -379,7 +379,7 @@ private:
     periodic_schedule schedule_;
 };
 
-/// The spec's random instances: `R_i(d) = r_i (1 - theta_i^d)`, r_i ~ U(0.3, 1), theta_i ~ U(0.2, 0.9).
+/// Random instances (prefrl's tests and benchmarks): `R_i(d) = r_i (1 - theta_i^d)`, r_i ~ U(0.3, 1), theta_i ~ U(0.2, 0.9).
 template <RandomGenerator G>
 recovering_means random_recovering_instance(index_t arms, index_t d_max, G& rng) {
     require(arms >= 1 && d_max >= 1, "prefrl::bandit::random_recovering_instance", "arms and d_max must be >= 1, got ", arms, ", ", d_max);

@@ -76,17 +76,23 @@ double row_logsumexp(const T* z, Eigen::Index n) {
 /// `lse` is split into `hi = T(lse)` and the remainder `lo = lse - hi` (exact in double):
 /// `exp(z - lse) = exp(z - hi) * exp(-lo)`, with `exp(-lo)` folded into the per-row scale.
 /// A float row thus loses nothing to rounding lse to float (which would cost 5e-4 relative
-/// at |logits| ~ 1e4), at no cost per element.
+/// at |logits| ~ 1e4), at no cost per element. Returns `sum_v exp(z[v] - lse)`: 1 when `lse`
+/// is the row's log-sum-exp (callers that take a saved one check it).
 template <class T>
-void row_logprob_backward(const T* z, Eigen::Index n, Eigen::Index label, double lse, T g, T* d) {
+double row_logprob_backward(const T* z, Eigen::Index n, Eigen::Index label, double lse, T g, T* d) {
     const T hi = static_cast<T>(lse);
     const double lo = lse - static_cast<double>(hi);
     const T scale = static_cast<T>(-static_cast<double>(g) * std::exp(-lo));
+    double mass = 0.0;
     for (Eigen::Index j = 0; j < n; j += row_block) {
         const Eigen::Index len = std::min(row_block, n - j);
-        mutable_row_array_map<T>(d + j, len) = (row_array_map<T>(z + j, len) - hi).exp() * scale;
+        mutable_row_array_map<T> block(d + j, len);
+        block = (row_array_map<T>(z + j, len) - hi).exp();
+        mass += static_cast<double>(block.sum());
+        block *= scale;
     }
     d[label] += g;
+    return mass * std::exp(-lo);
 }
 
 /// First half of `row_logsumexp_and_backward`, for callers that learn the row's upstream

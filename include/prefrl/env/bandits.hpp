@@ -88,8 +88,8 @@ vector<T> random_unit_vector(index_t d, G& rng) {
 }
 
 /// **Linear contextual bandit**: K arms with parameters theta_a uniform on the unit sphere of
-/// R^d, contexts x uniform on the sphere, reward `theta_a^T x + N(0, noise_sd^2)` (the spec's
-/// instance: d = K = 10, noise 0.1).
+/// R^d, contexts x uniform on the sphere, reward `theta_a^T x + N(0, noise_sd^2)` (the
+/// instance of prefrl's contextual example: d = K = 10, noise 0.1).
 template <std::floating_point T>
 class linear_contextual_arms {
 public:

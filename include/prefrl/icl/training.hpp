@@ -244,7 +244,7 @@ lsa_layer<T> lsa_initial_layer(int dim, double scale, G& rng) {
     return layer;
 }
 
-/// The training recipe; the defaults are the spec's for one layer (the authors' notebook and
+/// The training recipe; the defaults are the authors' for one layer (their notebook and
 /// `src/config.py`): Adam 1e-3 with b2 = 0.98, global-norm clip 0.001, batch 512, init scale
 /// 0.002 / L. The authors use clip 10 beyond two layers and lr 5e-4 beyond three.
 struct lsa_training_options {

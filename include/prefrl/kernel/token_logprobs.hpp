@@ -106,6 +106,7 @@ void token_backward(std::string_view fn, const const_matrix_ref<T>& logits, std:
     const Eigen::Index cols = logits.cols();
     if (logprobs != nullptr) *logprobs = vector<T>::Zero(rows);
     vector<double> lse = vector<double>::Zero(rows);
+    vector<double> mass = vector<double>::Ones(rows);  // sum exp(z - saved lse): 1 for a consistent saved lse
     PREFRL_PARALLEL_FOR_IF(logits.size() >= prefrl::detail::parallel_min_elements)
     for (Eigen::Index r = 0; r < rows; ++r) {
         T* d = d_logits.row(r).data();
@@ -117,7 +118,7 @@ void token_backward(std::string_view fn, const const_matrix_ref<T>& logits, std:
         const T g = upstream[r] * mask[r];
         if (have_lse) {
             lse[r] = saved_lse[r];
-            prefrl::detail::row_logprob_backward(z, cols, labels[r], lse[r], g, d);
+            mass[r] = prefrl::detail::row_logprob_backward(z, cols, labels[r], lse[r], g, d);
         } else {
             const double z_label = static_cast<double>(z[labels[r]]);  // before d (which may alias z) is written
             lse[r] = prefrl::detail::row_logsumexp_and_backward(z, cols, labels[r], g, d);
@@ -125,6 +126,12 @@ void token_backward(std::string_view fn, const const_matrix_ref<T>& logits, std:
         }
     }
     prefrl::detail::require_finite_logsumexp(fn, lse);
+    if (have_lse)  // rounding leaves 1e-6 in float; a saved lse of another row or model is off by far more
+        for (Eigen::Index r = 0; r < rows; ++r)
+            if (!(std::abs(mass[r] - 1.0) <= 1e-3))
+                fail(fn, "row_logsumexp[", r, "] = ", saved_lse[static_cast<std::size_t>(r)],
+                     " is not the log-sum-exp of logits row ", r, " (the row's exp(z - row_logsumexp) sums to ", mass[r],
+                     ", not 1): pass the forward's row_logsumexp for these logits");
 }
 
 }  // namespace prefrl::detail

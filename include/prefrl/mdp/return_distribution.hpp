@@ -7,7 +7,7 @@
 /// optimization"; Pires et al. 2025, "Optimizing Return Distributions with Distributional
 /// Dynamic Programming"; Bauerle & Ott 2011).
 ///
-/// Undiscounted returns over a horizon (the spec's worked example has gamma = 1, which
+/// Undiscounted returns over a horizon (the worked example of Pires et al. 2025 has gamma = 1, which
 /// `tabular_mdp::gamma` cannot hold, so these routines ignore `gamma`); an episode ends at a
 /// terminal state or after `horizon` steps. Returns are finite-support laws, exact.
 
