@@ -77,22 +77,26 @@ double row_logsumexp(const T* z, Eigen::Index n) {
 /// `exp(z - lse) = exp(z - hi) * exp(-lo)`, with `exp(-lo)` folded into the per-row scale.
 /// A float row thus loses nothing to rounding lse to float (which would cost 5e-4 relative
 /// at |logits| ~ 1e4), at no cost per element. Returns `sum_v exp(z[v] - lse)`: 1 when `lse`
-/// is the row's log-sum-exp (callers that take a saved one check it).
+/// is the row's log-sum-exp (callers that take a saved one check it); with g = 0 the row is
+/// zeroed and 1 returned.
 template <class T>
 double row_logprob_backward(const T* z, Eigen::Index n, Eigen::Index label, double lse, T g, T* d) {
     const T hi = static_cast<T>(lse);
     const double lo = lse - static_cast<double>(hi);
+    if (g == T(0)) {  // the gradient is 0 whatever lse is
+        mutable_row_array_map<T>(d, n).setZero();
+        return 1.0;
+    }
     const T scale = static_cast<T>(-static_cast<double>(g) * std::exp(-lo));
-    double mass = 0.0;
+    double sum = 0.0;  // of d = -g exp(z - lse), read back from L1
     for (Eigen::Index j = 0; j < n; j += row_block) {
         const Eigen::Index len = std::min(row_block, n - j);
         mutable_row_array_map<T> block(d + j, len);
-        block = (row_array_map<T>(z + j, len) - hi).exp();
-        mass += static_cast<double>(block.sum());
-        block *= scale;
+        block = (row_array_map<T>(z + j, len) - hi).exp() * scale;
+        sum += static_cast<double>(block.sum());
     }
     d[label] += g;
-    return mass * std::exp(-lo);
+    return sum / -static_cast<double>(g);
 }
 
 /// First half of `row_logsumexp_and_backward`, for callers that learn the row's upstream
