@@ -167,3 +167,16 @@ TEST_CASE("tabular MDPs: terminal states and bad input", "[rl][mdp]") {
     prefrl::generator rng(4);
     REQUIRE_THROWS_WITH(mdp::garnet<double>(5, 2, 6, 0.9, rng), "prefrl::mdp::garnet: branching must be in [1, states = 5], got 6");
 }
+
+TEST_CASE("the solvers take plain Eigen matrices without template arguments", "[rl][mdp]") {
+    prefrl::generator rng(4);
+    const auto m = mdp::garnet<double>(6, 3, 2, 0.9, rng);
+    const prefrl::row_matrix<double> pi = prefrl::row_matrix<double>::Constant(6, 3, 1.0 / 3.0);
+    const prefrl::vector<double> v = mdp::evaluate_policy(m, pi);  // T from the MDP, pi converted
+    CHECK((v - mdp::evaluate_policy_iterative(m, pi)).cwiseAbs().maxCoeff() < 1e-9);
+    const prefrl::row_matrix<double> q = mdp::q_from_v(m, v);
+    const auto policy = mdp::greedy_policy(q);  // the scalar deduced from the matrix
+    CHECK(policy == mdp::greedy_policy<double>(q));
+    const Eigen::MatrixXd column_major = q;
+    CHECK(mdp::greedy_policy(column_major) == policy);
+}

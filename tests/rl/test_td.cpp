@@ -106,7 +106,7 @@ TEMPLATE_TEST_CASE("returns: hand values and the identities between them", "[rl]
     REQUIRE_THROWS_WITH(value::truncated_generalized_advantage_estimation<T>(r, g, T(0.9), vt),
                         "prefrl::value::truncated_generalized_advantage_estimation: values has 3 entries but must have 4 (r_t has 3)");
     REQUIRE_THROWS_WITH(value::discounted_returns<T>(std::vector<T>{}, std::vector<T>{}, std::vector<T>{}),
-                        "prefrl::value::lambda_returns: r_t must not be empty");
+                        "prefrl::value::discounted_returns: r_t must not be empty");
 }
 
 TEST_CASE("TD(lambda): the backward view equals the lambda-return's forward view with w frozen", "[rl][td]") {

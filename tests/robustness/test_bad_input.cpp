@@ -305,10 +305,10 @@ std::vector<bad_input> offline_rows() {
          "line 2: '' is not a number"},
         {"load_csv", "columns in the wrong order",
          [] { (void)offline::load_csv<double>(write_file("order", "action_0,obs_0,reward,next_obs_0,terminal,timeout,episode_start\n0,0,1,0,1,0,1\n")); },
-         "the header must be obs_0.., action_0.., reward, next_obs_0.., terminal, timeout, episode_start in this order"},
+         "prefrl_robustness_order.csv line 1: the header must be obs_0.., action_0.., reward, next_obs_0.., terminal, timeout, episode_start in this order; column 0 is 'action_0', expected obs_0"},
         {"load_csv", "a misnamed column",
          [] { (void)offline::load_csv<double>(write_file("named", "obs_0,action_0,rewards,next_obs_0,terminal,timeout,episode_start\n0,0,1,0,1,0,1\n")); },
-         "the header must be obs_0.., action_0.., reward, next_obs_0.., terminal, timeout, episode_start in this order"},
+         "column 2 is 'rewards', expected reward"},
     };
 }
 
@@ -343,6 +343,21 @@ std::vector<bad_input> bandit_rows() {
          "prefrl::bandit::square_cb: gamma_scale must be finite, got inf"},
         {"thompson_beta", "alpha0 +inf", [] { (void)bandit::thompson_beta<double>(2, {.alpha0 = inf}); },
          "prefrl::bandit::thompson_beta: alpha0 must be finite, got inf"},
+        {"lin_ucb::select", "a context of 1 entry for d = 3 (named ridge_oracle::predict_with_variance)",
+         [] {
+             prefrl::generator rng(1);
+             bandit::lin_ucb<double> b(2, 3);
+             const std::vector<double> x = {1.0};
+             (void)b.select(x, rng);
+         },
+         "prefrl::bandit::lin_ucb::select: the context must have 3 entries, got 1"},
+        {"lin_ts::update", "arm 4 of 2",
+         [] {
+             bandit::lin_ts<double> b(2, 3);
+             const std::vector<double> x = {1.0, 0.0, 0.0};
+             b.update(x, 4, 1.0);
+         },
+         "prefrl::bandit::lin_ts::update:"},
         {"recovering_optimal_gain", "40 arms (hung: 2^40 sets of arms)",
          [] { (void)bandit::recovering_optimal_gain(bandit::recovering_means(40, std::vector<double>{0.5}), 1); },
          "prefrl::bandit::recovering_optimal_gain: exact planning enumerates the 2^N sets of arms: N must be at most 20, got 40"},
@@ -448,6 +463,24 @@ std::vector<bad_input> kernel_and_loss_rows() {
              (void)pref::from_logits(pref::dpo{}, logits, labels, mask, ref, ref, std::numeric_limits<index_t>::max(), d);
          },
          "prefrl::preference::from_logits: 2 * steps = "},
+        {"from_logits", "a rejected completion with no unmasked token (DPO scored it 0)",
+         [] {
+             const prefrl::row_matrix<double> logits = prefrl::row_matrix<double>::Zero(4, 3);
+             prefrl::row_matrix<double> d = logits;
+             const std::vector<index_t> labels(4, 0);
+             const std::vector<double> mask = {1.0, 1.0, 0.0, 0.0}, ref(1, 0.0);
+             (void)pref::from_logits(pref::dpo{}, logits, labels, mask, ref, ref, 2, d);
+         },
+         "prefrl::preference::from_logits: the rejected sequence of pair 0 (logits rows 2 to 3) has no unmasked token"},
+        {"from_logits", "a label out of range (named kernel::token_logprobs_forward)",
+         [] {
+             const prefrl::row_matrix<double> logits = prefrl::row_matrix<double>::Zero(2, 3);
+             prefrl::row_matrix<double> d = logits;
+             const std::vector<index_t> labels = {0, 7};
+             const std::vector<double> mask = {1.0, 1.0}, ref(1, 0.0);
+             (void)pref::from_logits(pref::dpo{}, logits, labels, mask, ref, ref, 1, d);
+         },
+         "prefrl::preference::from_logits: labels[1] must be in [0, 3)"},
         {"dpo", "beta +inf",
          [] {
              const std::vector<double> x = {0.0};

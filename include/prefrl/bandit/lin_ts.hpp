@@ -54,6 +54,7 @@ public:
 
     template <RandomGenerator G>
     decision<T> select(std::span<const T> x, G& rng) {
+        prefrl::detail::check_context("prefrl::bandit::lin_ts::select", x, context_size());
         model_.predict_with_variance(x, means_, widths_);
         for (index_t a = 0; a < num_arms(); ++a) {
             const auto k = static_cast<std::size_t>(a);
@@ -67,7 +68,10 @@ public:
         return {arm, static_cast<T>(std::clamp(p, static_cast<double>(std::numeric_limits<T>::min()), 1.0)), false};
     }
 
-    void update(std::span<const T> x, index_t arm, T reward) { model_.fit(x, arm, reward); }
+    void update(std::span<const T> x, index_t arm, T reward) {
+        prefrl::detail::check_feedback("prefrl::bandit::lin_ts::update", x, context_size(), arm, num_arms(), reward);
+        model_.fit(x, arm, reward);
+    }
     /// The same from a logged round (context, arm, reward, propensity): the propensity is checked
     /// (in (0, 1]) and not used, as this learner trains without importance weights.
     void update(std::span<const T> x, index_t arm, T reward, T propensity) {

@@ -79,18 +79,22 @@ public:
         return std::min(options_.gamma_scale * std::pow(static_cast<double>(learned_), options_.gamma_exponent),
                         std::numeric_limits<double>::max());
     }
-    /// The probability of each arm for context x.
+    /// The probability of each arm for context x: inverse-gap weighting of the oracle's
+    /// predictions at the current `gamma()`, the distribution `select` draws from (its
+    /// propensities).
     [[nodiscard]] vector<T> arm_probabilities(std::span<const T> x) const {
-        const vector<T> yhat = oracle_.predict(x);
-        return inverse_gap_weighting<T>(std::span<const T>(yhat.data(), static_cast<std::size_t>(yhat.size())), gamma());
+        prefrl::detail::check_context("prefrl::bandit::square_cb::arm_probabilities", x, context_size());
+        return probabilities_unchecked(x);
     }
     template <RandomGenerator G>
     decision<T> select(std::span<const T> x, G& rng) {
-        const vector<T> p = arm_probabilities(x);
+        prefrl::detail::check_context("prefrl::bandit::square_cb::select", x, context_size());
+        const vector<T> p = probabilities_unchecked(x);
         const index_t arm = sample_categorical<T>(std::span<const T>(p.data(), static_cast<std::size_t>(p.size())), rng);
         return {arm, p[arm], false};
     }
     void update(std::span<const T> x, index_t arm, T reward) {
+        prefrl::detail::check_feedback("prefrl::bandit::square_cb::update", x, context_size(), arm, num_arms(), reward);
         oracle_.fit(x, arm, reward);
         ++learned_;
     }
@@ -102,6 +106,10 @@ public:
     }
 
 private:
+    [[nodiscard]] vector<T> probabilities_unchecked(std::span<const T> x) const {
+        const vector<T> yhat = oracle_.predict(x);
+        return inverse_gap_weighting<T>(std::span<const T>(yhat.data(), static_cast<std::size_t>(yhat.size())), gamma());
+    }
     Oracle oracle_;
     square_cb_options options_;
     index_t learned_ = 0;
@@ -130,6 +138,7 @@ public:
     [[nodiscard]] index_t context_size() const { return oracle_.context_size(); }
     [[nodiscard]] const Oracle& oracle() const { return oracle_; }
     [[nodiscard]] vector<T> arm_probabilities(std::span<const T> x) const {
+        prefrl::detail::check_context("prefrl::bandit::oracle_epsilon_greedy::arm_probabilities", x, context_size());
         const vector<T> yhat = oracle_.predict(x);
         const T top = yhat.maxCoeff();
         const auto ties = static_cast<double>((yhat.array() == top).count());
@@ -141,11 +150,15 @@ public:
     }
     template <RandomGenerator G>
     decision<T> select(std::span<const T> x, G& rng) {
+        prefrl::detail::check_context("prefrl::bandit::oracle_epsilon_greedy::select", x, context_size());
         const vector<T> p = arm_probabilities(x);
         const index_t arm = sample_categorical<T>(std::span<const T>(p.data(), static_cast<std::size_t>(p.size())), rng);
         return {arm, p[arm], false};
     }
-    void update(std::span<const T> x, index_t arm, T reward) { oracle_.fit(x, arm, reward); }
+    void update(std::span<const T> x, index_t arm, T reward) {
+        prefrl::detail::check_feedback("prefrl::bandit::oracle_epsilon_greedy::update", x, context_size(), arm, num_arms(), reward);
+        oracle_.fit(x, arm, reward);
+    }
     /// The same from a logged round (context, arm, reward, propensity): the propensity is checked
     /// (in (0, 1]) and not used, as this learner trains without importance weights.
     void update(std::span<const T> x, index_t arm, T reward, T propensity) {

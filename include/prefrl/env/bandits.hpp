@@ -106,6 +106,7 @@ public:
     [[nodiscard]] index_t num_arms() const { return theta_.rows(); }
     [[nodiscard]] index_t context_size() const { return theta_.cols(); }
     [[nodiscard]] const row_matrix<T>& theta() const { return theta_; }
+    /// Draws a context x uniform on the unit sphere of R^d.
     template <RandomGenerator G>
     vector<T> context(G& rng) const {
         return random_unit_vector<T>(context_size(), rng);
@@ -116,6 +117,7 @@ public:
                 "the context must have ", context_size(), " entries, got ", x.size());
         return theta_ * as_eigen(x);
     }
+    /// Plays arm a on context x: `theta_a^T x` plus N(0, noise_sd^2) noise.
     template <RandomGenerator G>
     T pull(std::span<const T> x, index_t a, G& rng) const {
         require_index("prefrl::env::linear_contextual_arms::pull", "a", a, num_arms());

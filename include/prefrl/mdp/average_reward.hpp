@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <concepts>
+#include <type_traits>
 
 #include <Eigen/Core>
 #include <Eigen/LU>
@@ -30,7 +31,7 @@ struct average_reward_solution {
 /// **Gain and bias of a policy** (unichain): one (S+1) x (S+1) solve of
 /// `g 1 + (I - P_pi) h = r_pi`, `h(0) = 0`. `mdp.gamma` is not used.
 template <std::floating_point T>
-average_reward_solution<T> policy_gain(const tabular_mdp<T>& mdp, const_matrix_ref<T> pi) {
+average_reward_solution<T> policy_gain(const tabular_mdp<T>& mdp, std::type_identity_t<const_matrix_ref<T>> pi) {
     const auto [p_pi, r_pi] = detail::checked_policy_chain("prefrl::mdp::policy_gain", mdp, pi, false);
     const index_t n = mdp.states();
     // unknowns (g, h_1 .. h_{S-1}); h_0 = 0

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <concepts>
+#include <type_traits>
 #include <span>
 #include <vector>
 
@@ -36,7 +37,7 @@ struct categorical_return_laws {
 /// the support covers [R_min / (1 - gamma), R_max / (1 - gamma)] nothing is clipped and the
 /// fixed point's means are V^pi.
 template <std::floating_point T>
-categorical_return_laws<T> categorical_policy_evaluation(const tabular_mdp<T>& mdp, const_matrix_ref<T> pi, std::span<const T> support,
+categorical_return_laws<T> categorical_policy_evaluation(const tabular_mdp<T>& mdp, std::type_identity_t<const_matrix_ref<T>> pi, std::span<const std::type_identity_t<T>> support,
                                                          double tolerance = 1e-13, int max_sweeps = 100000) {
     constexpr auto fn = "prefrl::mdp::categorical_policy_evaluation";
     mdp.validate(fn);

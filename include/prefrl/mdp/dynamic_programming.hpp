@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <concepts>
+#include <type_traits>
 #include <span>
 #include <vector>
 
@@ -95,7 +96,7 @@ namespace prefrl::mdp {
 /// **Policy evaluation, exact**: V^pi solves `(I - gamma P~_pi) v = r_pi` (partial-pivot LU),
 /// P~_pi with the terminal states' columns zeroed.
 template <std::floating_point T>
-vector<T> evaluate_policy(const tabular_mdp<T>& mdp, const_matrix_ref<T> pi) {
+vector<T> evaluate_policy(const tabular_mdp<T>& mdp, std::type_identity_t<const_matrix_ref<T>> pi) {
     const auto chain = detail::checked_policy_chain("prefrl::mdp::evaluate_policy", mdp, pi, true);
     const row_matrix<T> system = row_matrix<T>::Identity(mdp.states(), mdp.states()) - mdp.gamma * chain.p_pi;
     return system.partialPivLu().solve(chain.r_pi);
@@ -105,7 +106,7 @@ vector<T> evaluate_policy(const tabular_mdp<T>& mdp, const_matrix_ref<T> pi) {
 /// is at most `tolerance` (or `max_sweeps`); agrees with `evaluate_policy` to the tolerance
 /// over (1 - gamma).
 template <std::floating_point T>
-vector<T> evaluate_policy_iterative(const tabular_mdp<T>& mdp, const_matrix_ref<T> pi, double tolerance = 1e-12,
+vector<T> evaluate_policy_iterative(const tabular_mdp<T>& mdp, std::type_identity_t<const_matrix_ref<T>> pi, double tolerance = 1e-12,
                                     int max_sweeps = 1000000) {
     constexpr auto fn = "prefrl::mdp::evaluate_policy_iterative";
     require_finite(fn, "tolerance", tolerance);
@@ -155,6 +156,15 @@ deterministic_policy greedy_policy(const_matrix_ref<T> q) {
         pi[static_cast<std::size_t>(s)] = best;
     }
     return pi;
+}
+
+/// `greedy_policy` of any Eigen matrix expression (a `row_matrix<double>`, a column-major Q),
+/// the scalar deduced.
+template <class Derived>
+    requires std::floating_point<typename Derived::Scalar>
+deterministic_policy greedy_policy(const Eigen::MatrixBase<Derived>& q) {
+    using T = typename Derived::Scalar;
+    return greedy_policy<T>(const_matrix_ref<T>(q.derived()));
 }
 
 /// What value and policy iteration return.

@@ -5,6 +5,7 @@
 /// Discounted state and state-action occupancy measures of a policy.
 
 #include <concepts>
+#include <type_traits>
 
 #include <Eigen/Core>
 #include <Eigen/LU>
@@ -31,7 +32,7 @@ struct occupancy_measure {
 /// `sum_a d(s', a) = (1 - gamma) mu0(s') + gamma sum_{s,a} P[s, a, s'] d(s, a)` and
 /// `mu0^T V^pi = sum_{s,a} d(s, a) R[s, a] / (1 - gamma)`.
 template <std::floating_point T>
-occupancy_measure<T> occupancy(const tabular_mdp<T>& mdp, const_matrix_ref<T> pi, bool normalized = true) {
+occupancy_measure<T> occupancy(const tabular_mdp<T>& mdp, std::type_identity_t<const_matrix_ref<T>> pi, bool normalized = true) {
     row_matrix<T> p_pi = detail::checked_policy_chain("prefrl::mdp::occupancy", mdp, pi, false).p_pi;
     // terminal rows are empty in p_pi; as absorbing states they keep their mass
     for (index_t s = 0; s < mdp.states(); ++s)

@@ -30,6 +30,14 @@ struct cql_result {
 struct cql {
     double alpha = 1.0;
 
+    /// The same for any Eigen matrix (a `row_matrix<double>`, a `Map`), the scalar deduced.
+    template <class Derived>
+        requires std::floating_point<typename Derived::Scalar>
+    auto operator()(const Eigen::MatrixBase<Derived>& q, std::span<const index_t> actions) const {
+        using T = typename Derived::Scalar;
+        return operator()<T>(const_matrix_ref<T>(q.derived()), actions);
+    }
+
     template <std::floating_point T>
     cql_result<T> operator()(const_matrix_ref<T> q, std::span<const index_t> actions) const {
         constexpr auto fn = "prefrl::offline::cql";

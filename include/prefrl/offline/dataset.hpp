@@ -232,6 +232,7 @@ transition_dataset<T> load_csv(const std::string& path) {
     require(static_cast<bool>(in), fn, "cannot open ", path);
     std::string line;
     require(static_cast<bool>(std::getline(in, line)), fn, path, " is empty (it needs a header)");
+    if (!line.empty() && line.back() == '\r') line.pop_back();
     const std::vector<std::string> header = detail::csv_cells(line);
     const auto count_prefix = [&](const std::string& prefix) {
         return static_cast<Eigen::Index>(std::count_if(header.begin(), header.end(), [&](const std::string& h) {
@@ -246,9 +247,14 @@ transition_dataset<T> load_csv(const std::string& path) {
     expected.push_back("reward");
     for (Eigen::Index j = 0; j < k; ++j) expected.push_back("next_obs_" + std::to_string(j));
     for (const char* flag : {"terminal", "timeout", "episode_start"}) expected.push_back(flag);
-    require(k > 0 && m > 0 && header == expected, fn, path,
-            ": the header must be obs_0.., action_0.., reward, next_obs_0.., terminal, timeout, episode_start in this order, got '",
-            line, "'");
+    if (!(k > 0 && m > 0 && header == expected)) {
+        std::size_t j = 0;
+        while (j < header.size() && j < expected.size() && header[j] == expected[j]) ++j;
+        const std::string found = j < header.size() ? "'" + header[j] + "'" : "nothing";
+        const std::string wanted = k == 0 ? "obs_0" : m == 0 ? "action_0" : j < expected.size() ? expected[j] : "the end of the line";
+        fail(fn, path, " line 1: the header must be obs_0.., action_0.., reward, next_obs_0.., terminal, timeout, episode_start",
+             " in this order; column ", j, " is ", found, ", expected ", wanted);
+    }
     std::vector<std::vector<double>> rows;
     int number = 1;
     while (std::getline(in, line)) {

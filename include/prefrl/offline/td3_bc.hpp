@@ -52,6 +52,17 @@ struct td3_bc_result {
 struct td3_bc {
     double alpha = 2.5;
 
+    /// The same for any Eigen matrices (`row_matrix<double>`, `Map`s) and any contiguous q,
+    /// the scalar deduced from the policy actions.
+    template <class Derived, class DerivedData>
+        requires std::floating_point<typename Derived::Scalar> &&
+                 std::same_as<typename Derived::Scalar, typename DerivedData::Scalar>
+    auto operator()(const Eigen::MatrixBase<Derived>& policy_action, const Eigen::MatrixBase<DerivedData>& data_action,
+                    std::span<const typename Derived::Scalar> q) const {
+        using T = typename Derived::Scalar;
+        return operator()<T>(const_matrix_ref<T>(policy_action.derived()), const_matrix_ref<T>(data_action.derived()), q);
+    }
+
     template <std::floating_point T>
     td3_bc_result<T> operator()(const_matrix_ref<T> policy_action, const_matrix_ref<T> data_action, std::span<const T> q) const {
         constexpr auto fn = "prefrl::offline::td3_bc";

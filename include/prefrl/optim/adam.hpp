@@ -37,6 +37,8 @@ struct adam_options {
 template <std::floating_point T>
 class adam {
 public:
+    /// An optimizer for `parameters` values (the length of the flat spans `step` takes), its
+    /// moments zero.
     adam(std::size_t parameters, adam_options options = {}) : options_(options), m_(parameters, T(0)), v_(parameters, T(0)) {
         constexpr auto fn = "prefrl::optim::adam";
         require_non_empty(fn, "parameters", parameters);

@@ -60,6 +60,8 @@ struct dpo {
         using A = prefrl::detail::pair_array<T>;
         const T beta_t = hyperparameter_in<T>(fn, "beta", beta), eps = hyperparameter_in<T>(fn, "label_smoothing", label_smoothing);
         const T cap = std::log(std::numeric_limits<T>::max());
+        // checked here, not in the block loop below (which may run on several threads)
+        const T alpha_t = divergence == f_divergence::alpha_divergence ? hyperparameter_in<T>(fn, "alpha", alpha) : T(1);
         // score s(x) and its slope s'(x); forward KL is the alpha form with alpha = 1:
         // s = -exp(y) / k, s' = exp(y), y = -k x; beyond y = log(max of T) the slope is 0 (TRL's
         // cap_exp); the value's exponent is held at log(max of T) - 1, where Eigen's exp is finite
@@ -70,7 +72,7 @@ struct dpo {
                 ds = l.sigmoid_neg;
                 return;
             }
-            const T k = divergence == f_divergence::forward_kl ? T(1) : hyperparameter_in<T>(fn, "alpha", alpha);
+            const T k = divergence == f_divergence::forward_kl ? T(1) : alpha_t;
             const A y = -k * x;
             const A e = y.min(prefrl::detail::exp_argument_cap<T>()).exp();
             s = -e / k;

@@ -47,9 +47,13 @@ auto from_logits(const Loss& loss, const Eigen::MatrixBase<Derived>& logits, std
     const index_t pairs = logits.rows() / sequence_steps;
     detail::check_step_reference(fn, ref_chosen, ref_rejected, static_cast<std::size_t>(pairs));
 
-    const auto forward = kernel::token_logprobs_forward(logits, labels, mask);
+    const const_matrix_ref<T> z(logits.derived());
+    const auto forward = prefrl::detail::token_forward<T>(fn, z, labels, mask);
     const vector<T> sequence = kernel::sequence_sums(forward.logprobs, steps);
     const vector<T> lengths = kernel::sequence_sums<T>(mask, steps);
+    for (index_t i = 0; i < 2 * pairs; ++i)
+        require(lengths[i] > T(0), fn, "the ", i < pairs ? "chosen" : "rejected", " sequence of pair ", i % pairs,
+                " (logits rows ", i * steps, " to ", (i + 1) * steps - 1, ") has no unmasked token");
     const auto first = [&](const vector<T>& v) { return std::span<const T>(v.data(), static_cast<std::size_t>(pairs)); };
     const auto second = [&](const vector<T>& v) {
         return std::span<const T>(v.data() + pairs, static_cast<std::size_t>(pairs));
@@ -61,9 +65,8 @@ auto from_logits(const Loss& loss, const Eigen::MatrixBase<Derived>& logits, std
     vector<T> d_sequence(2 * pairs);
     d_sequence << out.d_chosen, out.d_rejected;
     const vector<T> upstream = kernel::sequence_broadcast<T>(as_span(d_sequence), steps);
-    kernel::token_logprobs_backward(logits, labels, mask, as_span(upstream),
-                                    std::span<const double>(forward.logsumexp.data(), forward.logsumexp.size()),
-                                    d_logits);
+    prefrl::detail::token_backward<T>(fn, z, labels, mask, as_span(upstream),
+                                      std::span<const double>(forward.logsumexp.data(), forward.logsumexp.size()), d_logits);
     return out;
 }
 

@@ -17,9 +17,9 @@ namespace prefrl::preference {
 /// What `kto` returns: the mean loss, the detached KL estimate z0, and d value / d policy.
 template <std::floating_point T>
 struct kto_result {
-    T value{};
-    T z0{};
-    vector<T> d_policy;
+    T value{};           ///< the loss: the mean over the examples of the weighted terms below
+    T z0{};              ///< the KL reference point max(0, mean(kl_policy - kl_reference)), detached
+    vector<T> d_policy;  ///< d value / d policy log-prob, one entry per example
 };
 
 /// **KTO** — Ethayarajh et al. 2024, "KTO: Model Alignment as Prospect Theoretic

@@ -36,18 +36,12 @@ void check_values(std::string_view fn, std::string_view name, std::span<const T>
         require(std::isfinite(values[k]), fn, name, "[", k, "] must be finite, got ", values[k]);
 }
 
-}  // namespace prefrl::detail
 
-namespace prefrl::value {
 
-/// **lambda-returns** (Sutton & Barto 2018, ch. 12; rlax `lambda_returns`), backwards:
-///
-///     G[T-1] = r[T-1] + g[T-1] v[T-1],   G[k] = r[k] + g[k] ((1 - lambda) v[k] + lambda G[k+1])
-///
-/// lambda = 1 is the Monte-Carlo return bootstrapped at the end, lambda = 0 the one-step target.
+/// `value::lambda_returns`, its errors naming `fn`.
 template <std::floating_point T>
-vector<T> lambda_returns(std::span<const T> r_t, std::span<const T> discount_t, std::span<const T> v_t, T lambda_) {
-    constexpr auto fn = "prefrl::value::lambda_returns";
+vector<T> lambda_returns(std::string_view fn, std::span<const T> r_t, std::span<const T> discount_t, std::span<const T> v_t,
+                         T lambda_) {
     detail::check_trajectory(fn, r_t, discount_t);
     detail::check_values(fn, "v_t", v_t, r_t.size());
     require(lambda_ >= T(0) && lambda_ <= T(1), fn, "lambda_ must be in [0, 1], got ", lambda_);
@@ -61,11 +55,25 @@ vector<T> lambda_returns(std::span<const T> r_t, std::span<const T> discount_t, 
     return g;
 }
 
+}  // namespace prefrl::detail
+
+namespace prefrl::value {
+
+/// **lambda-returns** (Sutton & Barto 2018, ch. 12; rlax `lambda_returns`), backwards:
+///
+///     G[T-1] = r[T-1] + g[T-1] v[T-1],   G[k] = r[k] + g[k] ((1 - lambda) v[k] + lambda G[k+1])
+///
+/// lambda = 1 is the Monte-Carlo return bootstrapped at the end, lambda = 0 the one-step target.
+template <std::floating_point T>
+vector<T> lambda_returns(std::span<const T> r_t, std::span<const T> discount_t, std::span<const T> v_t, T lambda_) {
+    return detail::lambda_returns("prefrl::value::lambda_returns", r_t, discount_t, v_t, lambda_);
+}
+
 /// **Discounted returns** (rlax `discounted_returns`): `lambda_returns` with lambda = 1, so only
 /// the last entry of `v_t` bootstraps (`G[k] = r[k] + g[k] G[k+1]`, `G[T-1] = r + g v_t[T-1]`).
 template <std::floating_point T>
 vector<T> discounted_returns(std::span<const T> r_t, std::span<const T> discount_t, std::span<const T> v_t) {
-    return lambda_returns(r_t, discount_t, v_t, T(1));
+    return detail::lambda_returns("prefrl::value::discounted_returns", r_t, discount_t, v_t, T(1));
 }
 
 /// **n-step bootstrapped returns** (rlax `n_step_bootstrapped_returns`): for each k, the

@@ -35,8 +35,8 @@ struct td_control_options {
 /// undiscounted return of every training episode (the learning curve).
 template <std::floating_point T>
 struct td_control_result {
-    tabular_q<T> q;
-    std::vector<double> episode_returns;
+    tabular_q<T> q;                        ///< the learned action values (`q.value(s, a)`, all of them in `q.values`)
+    std::vector<double> episode_returns;   ///< one undiscounted return per training episode, in order
 };
 
 }  // namespace prefrl::value
