@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <prefrl/bandit.hpp>
+#include <prefrl/grpo.hpp>
 #include <prefrl/kernel.hpp>
 #include <prefrl/offline.hpp>
 #include <prefrl/ope.hpp>
@@ -406,7 +407,84 @@ std::vector<row> all_bandit_rows() {
     return rows;
 }
 
+// Every GRPO-family loss type, token and sequence level: 2 completions x 3 steps.
+std::vector<row> all_policy_loss_rows() {
+    namespace grpo = prefrl::grpo;
+    std::vector<row> rows;
+    const std::vector<double> lp = {-1.0, -2.0, -0.5, -1.5, -0.7, -3.0}, mask = {1, 1, 0, 1, 1, 1}, adv = {0.5, -1.0},
+                              old = {-1.1, -1.9, -0.5, -1.4, -0.8, -2.9}, ref = {-1.2, -2.1, -0.4, -1.6, -0.6, -3.1};
+    const std::string fn = "prefrl::grpo::policy_loss";
+    for (const auto loss : {grpo::loss_type::grpo, grpo::loss_type::bnpo, grpo::loss_type::dr_grpo, grpo::loss_type::dapo,
+                            grpo::loss_type::cispo, grpo::loss_type::sapo})
+        for (const auto level : {grpo::importance_sampling::token, grpo::importance_sampling::sequence}) {
+            const grpo::policy_loss valid{.loss = loss, .epsilon_high = loss == grpo::loss_type::cispo ? 5.0 : 0.2, .beta = 0.04, .level = level};
+            const std::string name = "loss type " + std::to_string(static_cast<int>(loss)) +
+                                     (level == grpo::importance_sampling::sequence ? ", sequence level" : ", token level");
+            // each row copies the arrays it views (a token_batch is a view)
+            auto with = [=](auto edit, grpo::policy_loss l) {
+                return [=] {
+                    auto lp2 = lp, mask2 = mask, adv2 = adv, old2 = old, ref2 = ref;
+                    grpo::token_batch<double> b{2, 3, lp2, mask2, adv2, old2, ref2};
+                    edit(b, lp2, mask2, adv2);
+                    (void)l(b);
+                };
+            };
+            auto none = [](auto&, auto&, auto&, auto&) {};
+            rows.push_back({name + ": logps of 5 entries",
+                            with([](auto& b, auto&, auto&, auto&) { b.logps = b.logps.first(5); }, valid), {fn, "logps"}});
+            rows.push_back({name + ": a NaN log-prob on an unmasked token",
+                            with([](auto& b, auto& l, auto&, auto&) { l[4] = nan; b.logps = l; }, valid), {fn, "logps[4]"}});
+            rows.push_back({name + ": a mask of 0.5",
+                            with([](auto& b, auto&, auto& m, auto&) { m[1] = 0.5; b.mask = m; }, valid), {fn, "mask[1]"}});
+            rows.push_back({name + ": an infinite advantage",
+                            with([](auto& b, auto&, auto&, auto& a) { a[1] = inf; b.advantages = a; }, valid), {fn, "advantages[1]"}});
+            rows.push_back({name + ": 3 completions declared for 2",
+                            with([](auto& b, auto&, auto&, auto&) { b.completions = 3; }, valid), {fn, "completions"}});
+            auto l = valid;
+            l.beta = inf;
+            rows.push_back({name + ": beta +inf", with(none, l), {fn, "beta"}});
+            l = valid;
+            l.epsilon = nan;
+            rows.push_back({name + ": epsilon NaN", with(none, l), {fn, "epsilon"}});
+            l = valid;
+            l.epsilon_high = inf;
+            rows.push_back({name + ": epsilon_high +inf", with(none, l), {fn, "epsilon_high"}});
+            rows.push_back({name + ": beta without ref_logps",
+                            with([](auto& b, auto&, auto&, auto&) { b.ref_logps = {}; }, valid), {fn, "ref_logps"}});
+        }
+    const std::vector<double> rewards = {1.0, 0.0, 0.5, 0.2};
+    rows.push_back({"group_advantages: group_size 3 for 4 rewards", [=] { (void)grpo::group_advantages<double>(rewards, 3); },
+                    {"prefrl::grpo::group_advantages", "group_size"}});
+    rows.push_back({"group_advantages: group_size 0", [=] { (void)grpo::group_advantages<double>(rewards, 0); },
+                    {"prefrl::grpo::group_advantages", "group_size"}});
+    rows.push_back({"rloo_advantages: group_size 1", [=] { (void)grpo::rloo_advantages<double>(rewards, 1); },
+                    {"prefrl::grpo::rloo_advantages", "group_size"}});
+    rows.push_back({"rloo_advantages: an infinite reward",
+                    [] {
+                        const std::vector<double> bad = {1.0, inf, 0.5, 0.2};
+                        (void)grpo::rloo_advantages<double>(bad, 2);
+                    },
+                    {"prefrl::grpo::rloo_advantages", "rewards[1]"}});
+    rows.push_back({"kl_k3: mismatched sizes",
+                    [] {
+                        const std::vector<double> a = {-1.0, -2.0}, b = {-1.0};
+                        (void)grpo::kl_k3(a, b);
+                    },
+                    {"prefrl::grpo::kl_k3", "ref_logps"}});
+    rows.push_back({"kl_k1: a NaN log-prob",
+                    [] {
+                        const std::vector<double> a = {-1.0, nan}, b = {-1.0, -2.0};
+                        (void)grpo::kl_k1(a, b);
+                    },
+                    {"prefrl::grpo::kl_k1", "logps[1]"}});
+    return rows;
+}
+
 }  // namespace
+
+TEST_CASE("every GRPO-family loss type, token and sequence level, refuses bad batches and hyperparameters by name", "[robustness][errors]") {
+    check(all_policy_loss_rows());
+}
 
 TEST_CASE("every bandit refuses 0 arms, an arm out of range and NaN rewards; every contextual bandit a bad context", "[robustness][errors]") {
     check(all_bandit_rows());
