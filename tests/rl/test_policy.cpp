@@ -48,8 +48,8 @@ TEST_CASE("discrete policies pass the Policy / DiscretePolicy / DifferentiablePo
     prefrl::laws::check_discrete_policy_laws(policy::boltzmann<double>{.temperature = 0.7, .actions = 4}, {q}, rng);
     const mixture mix{tab, policy::tabular_softmax<double>{random_matrix(3, 4, rng)}, 0.3};
     prefrl::laws::check_discrete_policy_laws(mix, {0, 2}, rng);
-    REQUIRE_THROWS_WITH(tab.log_prob(3, 0), "prefrl::policy::tabular_softmax: state must be in [0, 3), got 3");
-    REQUIRE_THROWS_WITH(tab.log_prob(0, 4), "prefrl::policy::tabular_softmax: action must be in [0, 4), got 4");
+    REQUIRE_THROWS_WITH(tab.log_prob(3, 0), "prefrl::policy::tabular_softmax::log_prob: state must be in [0, 3), got 3");
+    REQUIRE_THROWS_WITH(tab.log_prob(0, 4), "prefrl::policy::tabular_softmax::log_prob: action must be in [0, 4), got 4");
 }
 
 TEMPLATE_TEST_CASE("categorical entropy and KL: hand values and gradients", "[rl][policy]", float, double) {

@@ -235,7 +235,7 @@ TEMPLATE_TEST_CASE("tabular and linear value estimates move toward their targets
     q.update(1, 2, T(3), T(0.25));
     CHECK(q.value(1, 2) == Approx(1.5));
     CHECK(q.row(1)[2] == Approx(1.5));
-    REQUIRE_THROWS_WITH(q.value(2, 0), "prefrl::value::tabular_q: state must be in [0, 2), got 2");
+    REQUIRE_THROWS_WITH(q.value(2, 0), "prefrl::value::tabular_q::value: state must be in [0, 2), got 2");
     value::linear_v<T> lv{prefrl::vector<T>::Zero(2)};
     const prefrl::vector<T> x{{T(1), T(2)}};
     for (int i = 0; i < 200; ++i) lv.update(x, T(5), T(0.1));

@@ -17,6 +17,8 @@
 #include <prefrl/grpo.hpp>
 #include <prefrl/kernel.hpp>
 #include <prefrl/offline.hpp>
+#include <prefrl/optim.hpp>
+#include <prefrl/policy.hpp>
 #include <prefrl/ope.hpp>
 #include <prefrl/preference.hpp>
 #include <prefrl/value.hpp>
@@ -480,7 +482,102 @@ std::vector<row> all_policy_loss_rows() {
     return rows;
 }
 
+// The fused linear kernels, the value-function classes, the optimizer and the tabular policy.
+std::vector<row> model_rows() {
+    namespace kernel = prefrl::kernel;
+    namespace value = prefrl::value;
+    const prefrl::row_matrix<double> hidden = prefrl::row_matrix<double>::Ones(3, 2), weight = prefrl::row_matrix<double>::Ones(5, 2);
+    const std::vector<index_t> labels = {0, 4, 1};
+    const std::vector<double> mask = {1.0, 1.0, 0.0};
+    std::vector<row> rows = {
+        {"linear_token_logprobs_forward: weight of 3 columns for hidden of 2",
+         [=] { (void)kernel::linear_token_logprobs_forward(hidden, prefrl::row_matrix<double>::Ones(5, 3), labels, mask); },
+         {"prefrl::kernel::linear_token_logprobs_forward", "weight"}},
+        {"linear_token_logprobs_forward: a label of 5 for vocab 5",
+         [=] {
+             const std::vector<index_t> bad = {0, 5, 1};
+             (void)kernel::linear_token_logprobs_forward(hidden, weight, bad, mask);
+         },
+         {"prefrl::kernel::linear_token_logprobs_forward", "labels[1]"}},
+        {"linear_token_logprobs_forward: a NaN hidden state on a used row",
+         [=] {
+             prefrl::row_matrix<double> bad = hidden;
+             bad(1, 0) = nan;
+             (void)kernel::linear_token_logprobs_forward(bad, weight, labels, mask);
+         },
+         {"prefrl::kernel::linear_token_logprobs_forward"}},
+        {"linear_token_logprobs_forward: chunk_rows -1",
+         [=] { (void)kernel::linear_token_logprobs_forward(hidden, weight, labels, mask, {.chunk_rows = -1}); },
+         {"prefrl::kernel::linear_token_logprobs_forward", "chunk_rows"}},
+        {"linear_token_logprobs_backward: d_weight of the wrong shape",
+         [=] {
+             const auto f = kernel::linear_token_logprobs_forward(hidden, weight, labels, mask);
+             prefrl::row_matrix<double> dh(3, 2), dw(4, 2);
+             const std::vector<double> up = {1.0, 1.0, 1.0};
+             kernel::linear_token_logprobs_backward(hidden, weight, labels, mask, up,
+                                                    std::span<const double>(f.logsumexp.data(), static_cast<std::size_t>(f.logsumexp.size())), dh, dw);
+         },
+         {"prefrl::kernel::linear_token_logprobs_backward", "d_weight"}},
+        {"tabular_v::update: state 4 of 4", [] { value::tabular_v<double>(4).update(4, 1.0, 0.1); },
+         {"prefrl::value::tabular_v::update", "state"}},
+        {"tabular_v::update: alpha +inf", [] { value::tabular_v<double>(4).update(1, 1.0, inf); },
+         {"prefrl::value::tabular_v::update", "alpha"}},
+        {"tabular_q::update: action 2 of 2", [] { value::tabular_q<double>(3, 2).update(0, 2, 1.0, 0.1); },
+         {"prefrl::value::tabular_q::update", "action"}},
+        {"tabular_q::update: a NaN target", [] { value::tabular_q<double>(3, 2).update(0, 1, nan, 0.1); },
+         {"prefrl::value::tabular_q::update", "target"}},
+        {"tabular_q::row: state -1", [] { (void)value::tabular_q<double>(3, 2).row(-1); }, {"prefrl::value::tabular_q::row", "state"}},
+        {"linear_v::update: 3 features for 2 weights",
+         [] {
+             value::linear_v<double> v{Eigen::VectorXd::Zero(2)};
+             v.update(Eigen::VectorXd::Ones(3), 1.0, 0.1);
+         },
+         {"prefrl::value::linear_v::update", "features"}},
+        {"linear_q::update: alpha NaN",
+         [] {
+             value::linear_q<double> q{prefrl::row_matrix<double>::Zero(2, 3)};
+             q.update(Eigen::VectorXd::Ones(3), 1, 1.0, nan);
+         },
+         {"prefrl::value::linear_q::update", "alpha"}},
+        {"adam::step: 3 gradients for 2 parameters",
+         [] {
+             prefrl::optim::adam<double> opt(2);
+             std::vector<double> p = {1.0, 2.0};
+             const std::vector<double> g = {0.1, 0.2, 0.3};
+             opt.step(p, g);
+         },
+         {"prefrl::optim::adam::step", "gradients"}},
+        {"adam::step: a NaN gradient",
+         [] {
+             prefrl::optim::adam<double> opt(2);
+             std::vector<double> p = {1.0, 2.0};
+             const std::vector<double> g = {0.1, nan};
+             opt.step(p, g);
+         },
+         {"prefrl::optim::adam::step", "gradients[1]"}},
+        {"adam: learning_rate +inf", [] { prefrl::optim::adam<double> opt(2, {.learning_rate = inf}); },
+         {"prefrl::optim::adam", "learning_rate"}},
+        {"tabular_softmax::log_prob: state 3 of 3",
+         [] { (void)prefrl::policy::tabular_softmax<double>::uniform(3, 2).log_prob(3, 0); },
+         {"prefrl::policy::tabular_softmax::log_prob", "state"}},
+        {"tabular_softmax::grad_log_prob: action 2 of 2",
+         [] { (void)prefrl::policy::tabular_softmax<double>::uniform(3, 2).grad_log_prob(0, 2); },
+         {"prefrl::policy::tabular_softmax::grad_log_prob", "action"}},
+        {"tabular_softmax::kl: another shape",
+         [] {
+             const auto a = prefrl::policy::tabular_softmax<double>::uniform(3, 2), b = prefrl::policy::tabular_softmax<double>::uniform(2, 2);
+             (void)a.kl(2, b);
+         },
+         {"prefrl::policy::tabular_softmax::kl", "other"}},
+    };
+    return rows;
+}
+
 }  // namespace
+
+TEST_CASE("the fused linear kernels, value functions, Adam and the tabular policy refuse bad input by name", "[robustness][errors]") {
+    check(model_rows());
+}
 
 TEST_CASE("every GRPO-family loss type, token and sequence level, refuses bad batches and hyperparameters by name", "[robustness][errors]") {
     check(all_policy_loss_rows());

@@ -6,6 +6,7 @@
 
 #include <concepts>
 #include <span>
+#include <string_view>
 
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/random.hpp"
@@ -33,18 +34,30 @@ struct tabular_softmax {
     }
 
     [[nodiscard]] index_t num_actions() const { return logits.cols(); }
-    [[nodiscard]] vector<T> log_probabilities(index_t s) const { return log_softmax<T>(logits.row(check(s)).transpose()); }
-    [[nodiscard]] vector<T> probabilities(index_t s) const { return log_probabilities(s).array().exp(); }
-    [[nodiscard]] T log_prob(index_t s, index_t a) const { return log_probabilities(s)[check_action(a)]; }
+    [[nodiscard]] vector<T> log_probabilities(index_t s) const {
+        return log_probabilities_of(check("prefrl::policy::tabular_softmax::log_probabilities", s));
+    }
+    [[nodiscard]] vector<T> probabilities(index_t s) const {
+        return log_probabilities_of(check("prefrl::policy::tabular_softmax::probabilities", s)).array().exp();
+    }
+    [[nodiscard]] T log_prob(index_t s, index_t a) const {
+        constexpr auto fn = "prefrl::policy::tabular_softmax::log_prob";
+        return log_probabilities_of(check(fn, s))[check_action(fn, a)];
+    }
     template <RandomGenerator G>
     index_t sample(index_t s, G& rng) const {
-        const vector<T> p = probabilities(s);
+        const vector<T> p = log_probabilities_of(check("prefrl::policy::tabular_softmax::sample", s)).array().exp();
         return sample_categorical<T>(std::span<const T>(p.data(), static_cast<std::size_t>(p.size())), rng);
     }
-    [[nodiscard]] T entropy(index_t s) const { return categorical_entropy<T>(log_probabilities(s)); }
+    [[nodiscard]] T entropy(index_t s) const {
+        return categorical_entropy<T>(log_probabilities_of(check("prefrl::policy::tabular_softmax::entropy", s)));
+    }
     /// KL(pi(. | s) || other(. | s)).
     [[nodiscard]] T kl(index_t s, const tabular_softmax& other) const {
-        return categorical_kl<T>(log_probabilities(s), other.log_probabilities(s));
+        constexpr auto fn = "prefrl::policy::tabular_softmax::kl";
+        require(other.logits.rows() == logits.rows() && other.logits.cols() == logits.cols(), fn, "other is [",
+                other.logits.rows(), ", ", other.logits.cols(), "] but this policy is [", logits.rows(), ", ", logits.cols(), "]");
+        return categorical_kl<T>(log_probabilities_of(check(fn, s)), other.log_probabilities_of(check(fn, s)));
     }
 
     [[nodiscard]] index_t num_parameters() const { return logits.size(); }
@@ -55,20 +68,23 @@ struct tabular_softmax {
         Eigen::Map<vector<T>>(logits.data(), logits.size()) = theta;
     }
     [[nodiscard]] vector<T> grad_log_prob(index_t s, index_t a) const {
+        constexpr auto fn = "prefrl::policy::tabular_softmax::grad_log_prob";
         vector<T> g = vector<T>::Zero(logits.size());
-        const auto row = check(s);
-        g.segment(row * logits.cols(), logits.cols()) = -probabilities(s);
-        g[row * logits.cols() + check_action(a)] += T(1);
+        const auto row = check(fn, s);
+        const auto action = check_action(fn, a);
+        g.segment(row * logits.cols(), logits.cols()) = -log_probabilities_of(row).array().exp().matrix();
+        g[row * logits.cols() + action] += T(1);
         return g;
     }
 
 private:
-    Eigen::Index check(index_t s) const {
-        require(s >= 0 && s < logits.rows(), "prefrl::policy::tabular_softmax", "state must be in [0, ", logits.rows(), "), got ", s);
+    [[nodiscard]] vector<T> log_probabilities_of(Eigen::Index row) const { return log_softmax<T>(logits.row(row).transpose()); }
+    Eigen::Index check(std::string_view fn, index_t s) const {
+        require(s >= 0 && s < logits.rows(), fn, "state must be in [0, ", logits.rows(), "), got ", s);
         return static_cast<Eigen::Index>(s);
     }
-    Eigen::Index check_action(index_t a) const {
-        require(a >= 0 && a < logits.cols(), "prefrl::policy::tabular_softmax", "action must be in [0, ", logits.cols(), "), got ", a);
+    Eigen::Index check_action(std::string_view fn, index_t a) const {
+        require(a >= 0 && a < logits.cols(), fn, "action must be in [0, ", logits.cols(), "), got ", a);
         return static_cast<Eigen::Index>(a);
     }
 };

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <concepts>
 #include <span>
+#include <string_view>
 
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/types.hpp"
@@ -22,10 +23,13 @@ struct tabular_v {
 
     explicit tabular_v(index_t states, T initial = T(0)) : values(vector<T>::Constant(checked(states), initial)) {}
 
-    T value(index_t s) const { return values[check(s)]; }
+    T value(index_t s) const { return values[check("prefrl::value::tabular_v::value", s)]; }
     void update(index_t s, T target, T alpha) {
-        require_finite("prefrl::value::tabular_v::update", "target", target);
-        values[check(s)] += alpha * (target - values[s]);
+        constexpr auto fn = "prefrl::value::tabular_v::update";
+        require_finite(fn, "target", target);
+        require_finite(fn, "alpha", alpha);
+        const Eigen::Index i = check(fn, s);  // before the right-hand side, which is evaluated first
+        values[i] += alpha * (target - values[i]);
     }
 
 private:
@@ -33,8 +37,8 @@ private:
         require_positive("prefrl::value::tabular_v", "states", states);
         return static_cast<Eigen::Index>(states);
     }
-    Eigen::Index check(index_t s) const {
-        require(s >= 0 && s < values.size(), "prefrl::value::tabular_v", "state must be in [0, ", values.size(), "), got ", s);
+    Eigen::Index check(std::string_view fn, index_t s) const {
+        require(s >= 0 && s < values.size(), fn, "state must be in [0, ", values.size(), "), got ", s);
         return static_cast<Eigen::Index>(s);
     }
 };
@@ -55,25 +59,27 @@ struct tabular_q {
     }
 
     T value(index_t s, index_t a) const {
-        check(s, a);
+        check("prefrl::value::tabular_q::value", s, a);
         return values(s, a);
     }
     void update(index_t s, index_t a, T target, T alpha) {
-        check(s, a);
-        require_finite("prefrl::value::tabular_q::update", "target", target);
+        constexpr auto fn = "prefrl::value::tabular_q::update";
+        check(fn, s, a);
+        require_finite(fn, "target", target);
+        require_finite(fn, "alpha", alpha);
         values(s, a) += alpha * (target - values(s, a));
     }
     std::span<const T> row(index_t s) const {
-        check(s, 0);
+        check("prefrl::value::tabular_q::row", s, 0);
         return {values.data() + s * values.cols(), static_cast<std::size_t>(values.cols())};
     }
     index_t states() const { return values.rows(); }
     index_t actions() const { return values.cols(); }
 
 private:
-    void check(index_t s, index_t a) const {
-        require(s >= 0 && s < values.rows(), "prefrl::value::tabular_q", "state must be in [0, ", values.rows(), "), got ", s);
-        require(a >= 0 && a < values.cols(), "prefrl::value::tabular_q", "action must be in [0, ", values.cols(), "), got ", a);
+    void check(std::string_view fn, index_t s, index_t a) const {
+        require(s >= 0 && s < values.rows(), fn, "state must be in [0, ", values.rows(), "), got ", s);
+        require(a >= 0 && a < values.cols(), fn, "action must be in [0, ", values.cols(), "), got ", a);
     }
 };
 
@@ -91,8 +97,12 @@ struct linear_v {
         return weights.dot(x);
     }
     void update(const vector<T>& x, T target, T alpha) {
-        require_finite("prefrl::value::linear_v::update", "target", target);
-        weights += (alpha * (target - value(x))) * x;
+        constexpr auto fn = "prefrl::value::linear_v::update";
+        require_finite(fn, "target", target);
+        require_finite(fn, "alpha", alpha);
+        require_same_size(fn, "features", static_cast<std::size_t>(x.size()), "weights", static_cast<std::size_t>(weights.size()));
+        require(x.allFinite(), fn, "features must be finite");
+        weights += (alpha * (target - weights.dot(x))) * x;
     }
 };
 
@@ -111,8 +121,13 @@ struct linear_q {
         return weights.row(a).dot(x);
     }
     void update(const vector<T>& x, index_t a, T target, T alpha) {
-        require_finite("prefrl::value::linear_q::update", "target", target);
-        const T error = target - value(x, a);
+        constexpr auto fn = "prefrl::value::linear_q::update";
+        require_finite(fn, "target", target);
+        require_finite(fn, "alpha", alpha);
+        require_same_size(fn, "features", static_cast<std::size_t>(x.size()), "weights' columns", static_cast<std::size_t>(weights.cols()));
+        require(a >= 0 && a < weights.rows(), fn, "action must be in [0, ", weights.rows(), "), got ", a);
+        require(x.allFinite(), fn, "features must be finite");
+        const T error = target - weights.row(a).dot(x);
         weights.row(a) += (alpha * error) * x.transpose();
     }
 };
