@@ -573,7 +573,47 @@ std::vector<row> model_rows() {
     return rows;
 }
 
+// The offline learners: a 2-state, 2-action dataset; each options field out of range.
+std::vector<row> offline_learner_rows() {
+    namespace offline = prefrl::offline;
+    auto data = [] {
+        offline::transition_dataset<double> d;
+        d.observations = prefrl::row_matrix<double>::Zero(2, 1);
+        d.observations(1, 0) = 1.0;
+        d.actions = prefrl::row_matrix<double>::Zero(2, 1);
+        d.actions(1, 0) = 1.0;
+        d.rewards = Eigen::Vector2d(0.0, 1.0);
+        d.next_observations = prefrl::row_matrix<double>::Ones(2, 1);
+        d.terminals = {0, 1};
+        d.timeouts = {0, 0};
+        d.episode_starts = {1, 0};
+        return d;
+    };
+    return {
+        {"tabular_cql: iterations 0 (returned zeros)", [=] { (void)offline::tabular_cql<double>(data(), 2, 2, {.iterations = 0}); },
+         {"prefrl::offline::tabular_cql", "iterations"}},
+        {"tabular_cql: alpha +inf", [=] { (void)offline::tabular_cql<double>(data(), 2, 2, {.alpha = inf}); },
+         {"prefrl::offline::tabular_cql", "alpha"}},
+        {"tabular_iql: temperature NaN", [=] { (void)offline::tabular_iql<double>(data(), 2, 2, {.temperature = nan}); },
+         {"prefrl::offline::tabular_iql", "temperature"}},
+        {"tabular_iql: 1 state for a dataset with state 1", [=] { (void)offline::tabular_iql<double>(data(), 1, 2); },
+         {"prefrl::offline::tabular_iql", "state"}},
+        {"tabular_odice: learning_rate 0 (named adam)", [=] { (void)offline::tabular_odice<double>(data(), 2, 2, {.learning_rate = 0.0}); },
+         {"prefrl::offline::tabular_odice", "learning_rate"}},
+        {"linear_bc: bc_steps -1", [=] { (void)offline::linear_bc<double>(data(), 2, {.bc_steps = -1}); },
+         {"prefrl::offline::linear_bc", "bc_steps"}},
+        {"linear_cql: inner_steps 0", [=] { (void)offline::linear_cql<double>(data(), 2, {.inner_steps = 0}); },
+         {"prefrl::offline::linear_cql", "inner_steps"}},
+        {"linear_odice: a policy ridge of -1", [=] { (void)offline::linear_odice<double>(data(), 2, {}, {.ridge = -1.0}); },
+         {"prefrl::offline::linear_odice", "ridge"}},
+    };
+}
+
 }  // namespace
+
+TEST_CASE("the offline learners check every option and the dataset's states and actions", "[robustness][errors]") {
+    check(offline_learner_rows());
+}
 
 TEST_CASE("the fused linear kernels, value functions, Adam and the tabular policy refuse bad input by name", "[robustness][errors]") {
     check(model_rows());

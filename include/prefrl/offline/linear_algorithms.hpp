@@ -55,6 +55,18 @@ struct linear_data {
     Eigen::VectorXd r, bootstrap, count;  ///< reward, gamma (1 - terminal), share of the dataset
 };
 
+/// Checks every field of the linear learners' options (the loops' counts at least 1).
+inline void check_linear_offline_options(std::string_view fn, const offline::linear_offline_options& o) {
+    require(o.gamma >= 0.0 && o.gamma < 1.0, fn, "gamma must be in [0, 1), got ", o.gamma);
+    require_positive(fn, "iterations", o.iterations);
+    require_positive(fn, "inner_steps", o.inner_steps);
+    require_positive(fn, "bc_steps", o.bc_steps);
+    require_non_negative(fn, "alpha", o.alpha);
+    require_positive(fn, "temperature", o.temperature);
+    require_positive(fn, "ridge", o.ridge);
+    require_positive(fn, "relative_learning_rate", o.relative_learning_rate);
+}
+
 template <std::floating_point T>
 linear_data linear_dataset(std::string_view fn, const offline::transition_dataset<T>& data, index_t actions, double gamma,
                            std::span<const T> weights = {}) {
@@ -171,7 +183,7 @@ template <std::floating_point T>
 policy::linear_softmax<T> linear_bc(const transition_dataset<T>& data, index_t actions, const linear_offline_options& options = {},
                                     std::span<const T> weights = {}) {
     constexpr auto fn = "prefrl::offline::linear_bc";
-    require_positive(fn, "ridge", options.ridge);
+    detail::check_linear_offline_options(fn, options);
     const auto d = detail::linear_dataset(fn, data, actions, options.gamma, weights);
     return detail::linear_bc_fit<T>(d, d.count, actions, options.ridge, options.bc_steps);
 }
@@ -242,8 +254,7 @@ template <std::floating_point T, class Loss>
 linear_value_result<T> linear_in_sample(const transition_dataset<T>& data, index_t actions, const Loss& value_loss,
                                         const linear_offline_options& options = {}) {
     constexpr auto fn = "prefrl::offline::linear_in_sample";
-    require_positive(fn, "temperature", options.temperature);
-    require_positive(fn, "relative_learning_rate", options.relative_learning_rate);
+    detail::check_linear_offline_options(fn, options);
     const auto d = detail::linear_dataset(fn, data, actions, options.gamma);
     const Eigen::Index n = d.x.rows(), k = d.x.cols();
     row_matrix<double> q_weights = row_matrix<double>::Zero(actions, k);
@@ -278,8 +289,7 @@ linear_value_result<T> linear_in_sample(const transition_dataset<T>& data, index
 template <std::floating_point T>
 linear_value_result<T> linear_cql(const transition_dataset<T>& data, index_t actions, const linear_offline_options& options = {}) {
     constexpr auto fn = "prefrl::offline::linear_cql";
-    require_non_negative(fn, "alpha", options.alpha);
-    require_positive(fn, "temperature", options.temperature);
+    detail::check_linear_offline_options(fn, options);
     const auto d = detail::linear_dataset(fn, data, actions, options.gamma);
     const Eigen::Index n = d.x.rows(), k = d.x.cols();
     Eigen::VectorXd theta = Eigen::VectorXd::Zero(actions * k), targets(n);
@@ -326,9 +336,8 @@ template <std::floating_point T>
 linear_value_result<T> linear_odice(const transition_dataset<T>& data, index_t actions, const tabular_odice_options& options = {},
                                     const linear_offline_options& policy_options = {}) {
     constexpr auto fn = "prefrl::offline::linear_odice";
-    require(options.lambda_ > 0.0 && options.lambda_ < 1.0, fn, "lambda_ must be in (0, 1), got ", options.lambda_);
-    require_non_negative(fn, "eta", options.eta);
-    require(options.target_update > 0.0 && options.target_update <= 1.0, fn, "target_update must be in (0, 1], got ", options.target_update);
+    detail::check_odice_options(fn, options);
+    detail::check_linear_offline_options(fn, policy_options);
     const auto d = detail::linear_dataset(fn, data, actions, options.gamma);
     const Eigen::Index n = d.x.rows(), k = d.x.cols();
     const auto f_star_slope = [](double y) { return y >= -2.0 ? 1.0 + y / 2.0 : 0.0; };

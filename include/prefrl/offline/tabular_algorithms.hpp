@@ -92,6 +92,23 @@ struct tabular_offline_options {
     double temperature = 1.0 / 3.0;  ///< IQL's policy extraction: weights min(exp(A / temperature), 100)
 };
 
+}  // namespace prefrl::offline
+
+namespace prefrl::detail {
+
+/// Checks every field of the tabular learners' options (iterations at least 1).
+inline void check_tabular_offline_options(std::string_view fn, const offline::tabular_offline_options& o) {
+    require(o.gamma >= 0.0 && o.gamma < 1.0, fn, "gamma must be in [0, 1), got ", o.gamma);
+    require_positive(fn, "iterations", o.iterations);
+    require_non_negative(fn, "alpha", o.alpha);
+    require_in_open(fn, "tau", o.tau, 0.0, 1.0);
+    require_positive(fn, "temperature", o.temperature);
+}
+
+}  // namespace prefrl::detail
+
+namespace prefrl::offline {
+
 /// **CQL-Q-learning, tabular** (Kumar et al. 2020, CQL(H)): fitted Q iteration on the data,
 /// each step minimizing over the table
 /// `sum_i (1/2)(Q(s_i, a_i) - y_i)^2 + alpha sum_i (logsumexp Q(s_i, .) - Q(s_i, a_i))`,
@@ -101,8 +118,7 @@ struct tabular_offline_options {
 template <std::floating_point T>
 row_matrix<T> tabular_cql(const transition_dataset<T>& data, index_t states, index_t actions, const tabular_offline_options& options = {}) {
     constexpr auto fn = "prefrl::offline::tabular_cql";
-    require_non_negative(fn, "alpha", options.alpha);
-    require(options.gamma >= 0.0 && options.gamma < 1.0, fn, "gamma must be in [0, 1), got ", options.gamma);
+    detail::check_tabular_offline_options(fn, options);
     std::vector<index_t> s, a, next;
     detail::tabular_indices(fn, data, states, actions, s, a, next);
     row_matrix<double> q = row_matrix<double>::Zero(states, actions);
@@ -208,8 +224,7 @@ template <std::floating_point T, class Loss>
 tabular_in_sample_result<T> tabular_in_sample(const transition_dataset<T>& data, index_t states, index_t actions, const Loss& value_loss,
                                               const tabular_offline_options& options = {}, std::span<const T> weights = {},
                                               std::string_view fn = "prefrl::offline::tabular_in_sample") {
-    require_positive(fn, "temperature", options.temperature);
-    require(options.gamma >= 0.0 && options.gamma < 1.0, fn, "gamma must be in [0, 1), got ", options.gamma);
+    detail::check_tabular_offline_options(fn, options);
     std::vector<index_t> s, a, next;
     detail::tabular_indices(fn, data, states, actions, s, a, next);
     require(weights.empty() || weights.size() == s.size(), fn, "weights has ", weights.size(), " entries but the dataset ", s.size());

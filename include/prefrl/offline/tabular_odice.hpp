@@ -52,6 +52,24 @@ struct tabular_odice_result {
     row_matrix<T> policy;      ///< weighted BC with ODICE's weights min(max(delta_f, 0), 100)
 };
 
+}  // namespace prefrl::offline
+
+namespace prefrl::detail {
+
+/// Checks every field of ODICE's options; `fn` names the learner.
+inline void check_odice_options(std::string_view fn, const offline::tabular_odice_options& o) {
+    require(o.gamma >= 0.0 && o.gamma < 1.0, fn, "gamma must be in [0, 1), got ", o.gamma);
+    require(o.lambda_ > 0.0 && o.lambda_ < 1.0, fn, "lambda_ must be in (0, 1), got ", o.lambda_);
+    require_non_negative(fn, "eta", o.eta);
+    require(o.target_update > 0.0 && o.target_update <= 1.0, fn, "target_update must be in (0, 1], got ", o.target_update);
+    require(o.iterations >= 1, fn, "iterations must be >= 1, got ", o.iterations);
+    require_positive(fn, "learning_rate", o.learning_rate);
+}
+
+}  // namespace prefrl::detail
+
+namespace prefrl::offline {
+
 /// **ODICE value learning, tabular** — Mao et al. 2024, "ODICE: Revealing the Mystery of
 /// Distribution Correction Estimation via Orthogonal-gradient Update" (maoliyuan/ODICE-Pytorch,
 /// `orthogonal_true_g_update`). With Pearson chi^2's `f*(y) = y + y^2/4` for y >= -2, else -1:
@@ -73,11 +91,7 @@ template <std::floating_point T>
 tabular_odice_result<T> tabular_odice(const transition_dataset<T>& data, index_t states, index_t actions, const tabular_odice_options& options = {},
                                       std::span<const T> weights = {}) {
     constexpr auto fn = "prefrl::offline::tabular_odice";
-    require(options.gamma >= 0.0 && options.gamma < 1.0, fn, "gamma must be in [0, 1), got ", options.gamma);
-    require(options.lambda_ > 0.0 && options.lambda_ < 1.0, fn, "lambda_ must be in (0, 1), got ", options.lambda_);
-    require_non_negative(fn, "eta", options.eta);
-    require(options.target_update > 0.0 && options.target_update <= 1.0, fn, "target_update must be in (0, 1], got ", options.target_update);
-    require(options.iterations >= 1, fn, "iterations must be >= 1, got ", options.iterations);
+    detail::check_odice_options(fn, options);
     std::vector<index_t> s, a, next;
     detail::tabular_indices(fn, data, states, actions, s, a, next);
     require(weights.empty() || weights.size() == s.size(), fn, "weights has ", weights.size(), " entries but the dataset ", s.size());
