@@ -91,27 +91,17 @@ void pair_loss_rows(std::vector<row>& rows, const member<Loss>& m) {
                         (void)m.loss(b.view());
                     },
                     {fn, "chosen[1]"}});
-    rows.push_back({m.name + ": " + m.hyper + " = +inf",
-                    [m] {
-                        Loss l = m.loss;
-                        m.set(l, inf);
-                        (void)l(full_batch<double>{}.view());
-                    },
-                    {fn, m.hyper, "inf"}});
-    rows.push_back({m.name + ": " + m.hyper + " = NaN",
-                    [m] {
-                        Loss l = m.loss;
-                        m.set(l, nan);
-                        (void)l(full_batch<double>{}.view());
-                    },
-                    {fn, m.hyper, "nan"}});
-    rows.push_back({m.name + " in float: " + m.hyper + " = 1e300",
-                    [m] {
-                        Loss l = m.loss;
-                        m.set(l, 1e300);
-                        (void)l(full_batch<float>{}.view());
-                    },
-                    {fn, m.hyper}});
+    // the hyperparameter poisoned: +inf and NaN in double, and 1e300 (finite in double) in float
+    auto poisoned = [m](double x, auto precision) {
+        return [m, x] {
+            Loss l = m.loss;
+            m.set(l, x);
+            (void)l(full_batch<decltype(precision)>{}.view());
+        };
+    };
+    rows.push_back({m.name + ": " + m.hyper + " = +inf", poisoned(inf, double{}), {fn, m.hyper, "inf"}});
+    rows.push_back({m.name + ": " + m.hyper + " = NaN", poisoned(nan, double{}), {fn, m.hyper, "nan"}});
+    rows.push_back({m.name + " in float: " + m.hyper + " = 1e300", poisoned(1e300, float{}), {fn, m.hyper}});
 }
 
 #define PREFRL_MEMBER(type, field, ...) \

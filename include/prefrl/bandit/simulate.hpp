@@ -6,12 +6,26 @@
 
 #include <concepts>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "prefrl/core/bandit.hpp"
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/random.hpp"
 #include "prefrl/core/types.hpp"
+
+namespace prefrl::detail {
+
+/// Where the environment reports its arm count, requires the bandit's to equal it; `what`
+/// names the environment in the message (`fn: the bandit has 3 arms but the environment 2`).
+template <class B, class Env>
+void check_same_arms(std::string_view fn, const B& bandit, const Env& env, std::string_view what) {
+    if constexpr (requires { env.num_arms(); })
+        require(static_cast<index_t>(bandit.num_arms()) == static_cast<index_t>(env.num_arms()), fn, "the bandit has ",
+                bandit.num_arms(), " arms but ", what, " ", env.num_arms());
+}
+
+}  // namespace prefrl::detail
 
 namespace prefrl::bandit {
 
@@ -37,9 +51,7 @@ template <Bandit B, class Arms, RandomGenerator G>
 bandit_run simulate(B& bandit, const Arms& arms, index_t horizon, G& rng) {
     constexpr auto fn = "prefrl::bandit::simulate";
     require(horizon >= 1, fn, "horizon must be >= 1, got ", horizon);
-    if constexpr (requires { arms.num_arms(); })
-        require(static_cast<index_t>(bandit.num_arms()) == static_cast<index_t>(arms.num_arms()), fn, "the bandit has ",
-                bandit.num_arms(), " arms but the environment ", arms.num_arms());
+    prefrl::detail::check_same_arms(fn, bandit, arms, "the environment");
     bandit_run run;
     run.cumulative_regret.reserve(static_cast<std::size_t>(horizon));
     const double best = arms.best_mean();
@@ -68,9 +80,7 @@ template <Bandit B, class Adversary, RandomGenerator G>
     }
 bandit_run simulate_adversarial(B& bandit, const Adversary& adversary, G& rng) {
     constexpr auto fn = "prefrl::bandit::simulate_adversarial";
-    if constexpr (requires { adversary.num_arms(); })
-        require(static_cast<index_t>(bandit.num_arms()) == static_cast<index_t>(adversary.num_arms()), fn, "the bandit has ",
-                bandit.num_arms(), " arms but the adversary ", adversary.num_arms());
+    prefrl::detail::check_same_arms(fn, bandit, adversary, "the adversary");
     require(adversary.horizon() >= 0, fn, "the adversary's horizon must be >= 0, got ", adversary.horizon());
     const index_t horizon = adversary.horizon();
     const index_t best = adversary.best_fixed_arm();
@@ -97,9 +107,7 @@ bandit_run simulate_contextual(B& bandit, const Env& env, index_t horizon, G& rn
     using T = typename B::scalar_type;
     constexpr auto fn = "prefrl::bandit::simulate_contextual";
     require(horizon >= 1, fn, "horizon must be >= 1, got ", horizon);
-    if constexpr (requires { env.num_arms(); })
-        require(static_cast<index_t>(bandit.num_arms()) == static_cast<index_t>(env.num_arms()), fn, "the bandit has ",
-                bandit.num_arms(), " arms but the environment ", env.num_arms());
+    prefrl::detail::check_same_arms(fn, bandit, env, "the environment");
     if constexpr (requires { env.context_size(); })
         require(static_cast<index_t>(bandit.context_size()) == static_cast<index_t>(env.context_size()), fn,
                 "the bandit takes contexts of ", bandit.context_size(), " entries but the environment gives ", env.context_size());

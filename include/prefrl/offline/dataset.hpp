@@ -110,6 +110,7 @@ struct transition_dataset {
         return out;
     }
 
+private:
     /// `validate(fn)`, then the first row of every episode.
     [[nodiscard]] std::vector<index_t> checked_start_rows(std::string_view fn) const {
         validate(fn);
@@ -179,10 +180,8 @@ std::vector<index_t> sample_indices(std::span<const T> probabilities, index_t co
 
 namespace prefrl::detail {
 
-/// The comma-separated cells of one CSV line, empty ones included ("a,,b," is 4 cells); a
-/// trailing '\r' (Windows line endings) is dropped.
-inline std::vector<std::string> csv_cells(std::string line) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
+/// The comma-separated cells of one CSV line, empty ones included ("a,,b," is 4 cells).
+inline std::vector<std::string> csv_cells(const std::string& line) {
     std::vector<std::string> cells;
     std::size_t begin = 0;
     while (true) {

@@ -46,11 +46,7 @@ public:
 
     /// Sets the policy's log-probabilities (size K, normalized).
     void set_policy(const Eigen::VectorXd& log_pi) {
-        constexpr auto fn = "prefrl::preference::population_pairs::set_policy";
-        require_same_size(fn, "log_pi", static_cast<std::size_t>(log_pi.size()), "P's rows", static_cast<std::size_t>(k_));
-        for (Eigen::Index i = 0; i < log_pi.size(); ++i)
-            require(!std::isnan(log_pi[i]) && log_pi[i] < std::numeric_limits<double>::infinity(), fn, "log_pi[", i,
-                    "] must be a log-probability, got ", log_pi[i]);
+        validate_log_policy("prefrl::preference::population_pairs::set_policy", "log_pi", log_pi, k_);
         for (std::size_t q = 0; q < first_.size(); ++q) {
             chosen_[q] = log_pi[first_[q]];
             rejected_[q] = log_pi[second_[q]];
