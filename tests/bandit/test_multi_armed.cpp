@@ -74,7 +74,7 @@ TEMPLATE_TEST_CASE("epsilon-greedy: two tied best arms share the greedy mass exa
     prefrl::testing::check_propensities_match_frequencies([&] { return b.select(rng); });
 }
 
-TEST_CASE("epsilon-greedy: untried arms count as best; the decaying rate follows min(1, cK/(d^2 t))", "[bandit][epsilon_greedy]") {
+TEST_CASE("epsilon-greedy: untried arms count as best, the decaying rate follows min(1, cK/(d^2 t))", "[bandit][epsilon_greedy]") {
     bandit::epsilon_greedy<double> b(3, {.epsilon = 0.0});
     b.update(0, 5.0);
     const auto p = b.arm_probabilities();
@@ -214,7 +214,7 @@ TEST_CASE("Regret on Bernoulli instance A (K = 10, T = 10^4): fixed thresholds",
     CHECK(soft < 0.5 * horizon * 0.45);
 }
 
-TEST_CASE("EXP3 against a rotating adversary stays under its bound; both estimators", "[bandit][exp3][learning]") {
+TEST_CASE("EXP3 against a rotating adversary stays under its bound, both estimators", "[bandit][exp3][learning]") {
     constexpr index_t horizon = 5000, arms = 5;
     const auto adversary = env::oblivious_adversary<double>::rotating(arms, horizon, 700);
     prefrl::generator rng(21);

@@ -55,7 +55,7 @@ std::pair<double, double> play(Learner& learner, sequence kind, index_t horizon,
 }
 }  // namespace
 
-TEST_CASE("Optimistic Hedge: regret within ln K / eta + eta S_T / 2 on every sequence; O(1) on constant gradients", "[bandit][omd]") {
+TEST_CASE("Optimistic Hedge: regret within ln K / eta + eta S_T / 2 on every sequence, O(1) on constant gradients", "[bandit][omd]") {
     const auto simplex_best = [](const Eigen::VectorXd& total) { return total.minCoeff(); };
     for (auto kind : {sequence::stochastic_small, sequence::stochastic_large, sequence::alternating, sequence::constant}) {
         bandit::optimistic_hedge<double> learner(10, {.eta = 0.2});
@@ -94,7 +94,7 @@ TEST_CASE("Optimistic OGD on a ball: fixed-eta and adaptive bounds hold", "[band
     REQUIRE_THROWS_WITH(p.update(std::vector<double>{1.0}), Catch::Contains("the gradient must have 2 entries, got 1"));
 }
 
-TEST_CASE("Groupwise regression: regret on every overlapping group below sqrt(T_g ln N); one global model fails the groups", "[bandit][groupwise][learning]") {
+TEST_CASE("Groupwise regression: regret on every overlapping group below sqrt(T_g ln N), one global model fails the groups", "[bandit][groupwise][learning]") {
     // The instance: groups {all, A = 0, A = 1, B = 0, B = 1}, y = x^T (s_A u + 0.3 s_B v) / 1.2 + noise.
     constexpr index_t horizon = 20000, d = 5, groups = 5;
     prefrl::generator rng(17);

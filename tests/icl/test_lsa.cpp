@@ -72,7 +72,7 @@ TEMPLATE_TEST_CASE("K constructed layers are K steps of gradient descent", "[icl
     }
 }
 
-TEMPLATE_TEST_CASE("GD++: inputs preconditioned by (I - gamma X X^T); one layer equals GD", "[icl]", float, double) {
+TEMPLATE_TEST_CASE("GD++: inputs preconditioned by (I - gamma X X^T), one layer equals GD", "[icl]", float, double) {
     using T = TestType;
     const icl::regression_task_distribution dist{};
     prefrl::generator rng(4);

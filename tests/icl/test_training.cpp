@@ -37,7 +37,7 @@ double max_relative_difference(const icl::weight_matrix<T>& a, const icl::weight
 
 }  // namespace
 
-TEST_CASE("multi-head LSA: heads add their updates; backward equals central differences", "[icl]") {
+TEST_CASE("multi-head LSA: heads add their updates, backward equals central differences", "[icl]") {
     using T = double;
     prefrl::generator rng(11);
     const auto task = icl::regression_task_distribution{.inputs = 4, .context = 6}.sample<T>(rng);
@@ -203,7 +203,7 @@ TEST_CASE("the best GD step: closed form, line search, and the metrics on the co
     CHECK(icl::lsa_weight_alignment(scaled).value_slot == Approx(-one.eta / 10));
 }
 
-TEST_CASE("sensitivity: GD's is -(eta/N) sum_i y_i x_i; a deep stack's equals central differences", "[icl]") {
+TEST_CASE("sensitivity: GD's is -(eta/N) sum_i y_i x_i, a deep stack's equals central differences", "[icl]") {
     using T = double;
     prefrl::generator rng(15);
     const auto task = icl::regression_task_distribution{}.sample<T>(rng);

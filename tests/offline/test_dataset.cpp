@@ -59,7 +59,7 @@ TEST_CASE("transition datasets: episodes, returns, returns-to-go, the normalized
     REQUIRE_THROWS_WITH(offline::transition_dataset<double>{}.validate(), "prefrl::offline::transition_dataset: the dataset is empty");
 }
 
-TEST_CASE("datasets round-trip through CSV; bad files are named by line", "[offline][dataset]") {
+TEST_CASE("datasets round-trip through CSV, bad files are named by line", "[offline][dataset]") {
     const auto d = small();
     const std::string path = "prefrl_test_dataset.csv";
     offline::save_csv(d, path);
@@ -92,7 +92,7 @@ TEST_CASE("sampling indices: uniform and weighted frequencies", "[offline][datas
     CHECK(*std::min_element(uniform.begin(), uniform.end()) == 0);
 }
 
-TEST_CASE("collecting from an environment; return weighting favours the good episodes", "[offline][dataset]") {
+TEST_CASE("collecting from an environment, return weighting favours the good episodes", "[offline][dataset]") {
     env::tabular_environment<double> world(env::cliff_walking<double>());
     prefrl::generator rng(2);
     auto observe = [](index_t s) { return prefrl::vector<double>::Constant(1, static_cast<double>(s)); };

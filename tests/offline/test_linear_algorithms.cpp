@@ -109,7 +109,7 @@ TEST_CASE("linear IQL, f-DVL, CQL and ODICE beat linear BC with redundant featur
     }
 }
 
-TEST_CASE("linear BC: return weighting lifts it; bad input", "[offline][linear]") {
+TEST_CASE("linear BC: return weighting lifts it, bad input", "[offline][linear]") {
     const auto m = grid();
     const index_t states = m.states();
     const auto data = mixed(m, 190, 10, 2);

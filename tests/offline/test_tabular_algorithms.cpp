@@ -77,7 +77,7 @@ double one_state_v(const auto& loss) {
 }
 }  // namespace
 
-TEST_CASE("in-sample value learning: V is each value loss's minimizer; IQL is its expectile case", "[offline]") {
+TEST_CASE("in-sample value learning: V is each value loss's minimizer, IQL is its expectile case", "[offline]") {
     CHECK(one_state_v(offline::expectile{.tau = 0.7}) == Approx(0.7).margin(1e-9));  // 0.7 (1 - v) = 0.3 v
     CHECK(one_state_v(offline::expectile{.tau = 0.5}) == Approx(0.5).margin(1e-9));
     // total variation: slope -lambda 1[x > 0] + (1 - lambda) per entry: lambda 0.8 -> the top (1), 0.6 -> the bottom (0)

@@ -68,7 +68,7 @@ TEST_CASE("Garnet: b positive entries per row summing to 1, Dirichlet(1) moments
     CHECK(variance == Approx(4.0 / (25.0 * 6.0)).epsilon(0.1));  // (b-1) / (b^2 (b+1))
 }
 
-TEST_CASE("value iteration and policy iteration agree on Garnet(50, 4, 3); evaluation exact = iterative", "[rl][mdp]") {
+TEST_CASE("value iteration and policy iteration agree on Garnet(50, 4, 3), evaluation exact = iterative", "[rl][mdp]") {
     prefrl::generator rng(2);
     const auto g = mdp::garnet<double>(50, 4, 3, 0.9, rng);
     const auto vi = mdp::value_iteration(g);

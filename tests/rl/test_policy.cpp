@@ -73,7 +73,7 @@ TEMPLATE_TEST_CASE("categorical entropy and KL: hand values and gradients", "[rl
     }
 }
 
-TEST_CASE("epsilon-greedy shares the greedy mass among exact ties; Boltzmann's temperature", "[rl][policy]") {
+TEST_CASE("epsilon-greedy shares the greedy mass among exact ties, Boltzmann's temperature", "[rl][policy]") {
     const vector<double> q{{1.0, 3.0, 3.0}};
     const vector<double> p = policy::epsilon_greedy<double>{.epsilon = 0.3}.probabilities(q);
     CHECK(p[0] == Approx(0.1));

@@ -548,7 +548,7 @@ TEST_CASE("offline datasets refuse malformed flags, files and overflowing length
     check_rows(offline_rows());
 }
 
-TEST_CASE("bandit simulations refuse mismatched arm counts; exact planners refuse sizes they cannot finish", "[robustness][errors]") {
+TEST_CASE("bandit simulations refuse mismatched arm counts, exact planners refuse sizes they cannot finish", "[robustness][errors]") {
     check_rows(bandit_rows());
 }
 

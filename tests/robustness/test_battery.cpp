@@ -613,7 +613,7 @@ TEST_CASE("every GRPO-family loss type, token and sequence level, refuses bad ba
     check(all_policy_loss_rows());
 }
 
-TEST_CASE("every bandit refuses 0 arms, an arm out of range and NaN rewards; every contextual bandit a bad context", "[robustness][errors]") {
+TEST_CASE("every bandit refuses 0 arms, an arm out of range and NaN rewards, every contextual bandit a bad context", "[robustness][errors]") {
     check(all_bandit_rows());
 }
 
