@@ -8,6 +8,7 @@
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/math.hpp"
 #include "prefrl/core/random.hpp"
+#include "prefrl/core/ranges.hpp"
 #include "prefrl/core/types.hpp"
 
 #endif  // PREFRL_CORE_HPP

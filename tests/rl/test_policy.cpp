@@ -82,9 +82,9 @@ TEST_CASE("epsilon-greedy shares the greedy mass among exact ties, Boltzmann's t
     const vector<double> b = policy::boltzmann<double>{.temperature = 2.0}.probabilities(q);
     CHECK(b[0] == Approx(std::exp(0.5) / (std::exp(0.5) + 2 * std::exp(1.5))));
     REQUIRE_THROWS_WITH(policy::boltzmann<double>{.temperature = 0.0}.probabilities(q),
-                        "prefrl::policy::boltzmann: temperature must be > 0, got 0");
+                        "prefrl::policy::boltzmann::probabilities: temperature must be > 0, got 0");
     REQUIRE_THROWS_WITH(policy::epsilon_greedy<double>{.epsilon = 1.5}.probabilities(q),
-                        "prefrl::policy::epsilon_greedy: epsilon must be in [0, 1], got 1.5");
+                        "prefrl::policy::epsilon_greedy::probabilities: epsilon must be in [0, 1], got 1.5");
 }
 
 TEST_CASE("Gaussian policy: log-density, entropy, KL, sampling moments, gradient laws", "[rl][policy]") {

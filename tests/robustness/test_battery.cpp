@@ -23,33 +23,16 @@
 #include <prefrl/preference.hpp>
 #include <prefrl/value.hpp>
 
+#include "battery.hpp"
+
 namespace {
 
 using prefrl::index_t;
+using prefrl_battery::check;
+using prefrl_battery::inf;
+using prefrl_battery::nan;
+using prefrl_battery::row;
 namespace pref = prefrl::preference;
-constexpr double inf = std::numeric_limits<double>::infinity();
-constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-
-struct row {
-    std::string what;
-    std::function<void()> call;
-    std::vector<std::string> message;  // substrings the message must contain
-};
-
-void check(const std::vector<row>& rows) {
-    for (const auto& r : rows) {
-        INFO(r.what);
-        REQUIRE_THROWS_AS(r.call(), prefrl::invalid_argument);
-        try {
-            r.call();
-        } catch (const prefrl::invalid_argument& e) {
-            for (const auto& part : r.message) {
-                INFO("message: " << e.what());
-                CHECK(std::string(e.what()).find(part) != std::string::npos);
-            }
-        }
-    }
-}
 
 // Every field a pair loss may read, valid, three pairs.
 template <class T>

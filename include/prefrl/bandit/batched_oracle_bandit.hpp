@@ -12,6 +12,7 @@
 #include <deque>
 #include <limits>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include <Eigen/Cholesky>
@@ -22,6 +23,7 @@
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/random.hpp"
 #include "prefrl/core/types.hpp"
+#include "prefrl/detail/offline_kernels.hpp"
 
 namespace prefrl::bandit {
 
@@ -40,18 +42,27 @@ public:
     using scalar_type = T;
     logistic_oracle(index_t arms, index_t context_size, logistic_oracle_options options = {}) : options_(options) {
         constexpr auto fn = "prefrl::bandit::logistic_oracle";
-        require(arms >= 1 && context_size >= 1, fn, "arms and context_size must be >= 1, got ", arms, ", ", context_size);
-        require_non_negative(fn, "l2", options.l2);
-        require(options.newton_steps >= 1, fn, "newton_steps must be >= 1, got ", options.newton_steps);
+        check(fn, "", arms, context_size, options);
         theta_.setZero(arms, context_size + 1);
+    }
+
+    /// Checks the sizes and options for the public function `fn` (options' fields named `prefix` + field).
+    static void check(std::string_view fn, std::string_view prefix, index_t arms, index_t context_size, const logistic_oracle_options& options) {
+        require(arms >= 1 && context_size >= 1, fn, "arms and context_size must be >= 1, got ", arms, ", ", context_size);
+        checked_size_product(fn, "arms * (context_size + 1)", arms, checked_size_sum(fn, "context_size + 1", context_size, index_t{1}));
+        require_non_negative(fn, detail::concat(prefix, "l2"), options.l2);
+        require(options.newton_steps >= 1, fn, prefix, "newton_steps must be >= 1, got ", options.newton_steps);
     }
     [[nodiscard]] index_t num_arms() const { return theta_.rows(); }
     [[nodiscard]] index_t context_size() const { return theta_.cols() - 1; }
 
     /// Success probabilities of every action for context x.
-    [[nodiscard]] vector<T> predict(std::span<const T> x) const {
-        require(static_cast<index_t>(x.size()) == context_size(), "prefrl::bandit::logistic_oracle::predict",
-                "the context must have ", context_size(), " entries, got ", x.size());
+    [[nodiscard]] vector<T> predict(std::span<const T> x) const { return predict_for("prefrl::bandit::logistic_oracle::predict", x); }
+
+    /// `predict` for the public function `fn` that was called.
+    [[nodiscard]] vector<T> predict_for(std::string_view fn, std::span<const T> x) const {
+        require(static_cast<index_t>(x.size()) == context_size(), fn, "the context must have ", context_size(), " entries, got ", x.size());
+        detail::require_all_finite<T>(fn, "x", x);
         vector<T> p(num_arms());
         for (index_t a = 0; a < num_arms(); ++a) {
             double z = theta_(a, context_size());
@@ -69,6 +80,9 @@ public:
         require_same_size(fn, "actions", actions.size(), "contexts' rows", static_cast<std::size_t>(contexts.rows()));
         require_same_size(fn, "rewards", rewards.size(), "contexts' rows", static_cast<std::size_t>(contexts.rows()));
         require(weights.empty() || weights.size() == rewards.size(), fn, "weights has ", weights.size(), " entries for ", rewards.size(), " rows");
+        detail::require_all_finite<T>(fn, "contexts", contexts);
+        for (std::size_t i = 0; i < weights.size(); ++i)
+            require(weights[i] >= T(0) && std::isfinite(weights[i]), fn, "weights[", i, "] must be finite and >= 0, got ", weights[i]);
         const index_t d = context_size() + 1;
         for (index_t a = 0; a < num_arms(); ++a) {
             std::vector<index_t> rows;
@@ -138,14 +152,7 @@ class batched_oracle_bandit {
 public:
     using scalar_type = T;
     batched_oracle_bandit(index_t arms, index_t context_size, batched_oracle_options options = {})
-        : options_(options), oracle_(arms, context_size, options.oracle) {
-        constexpr auto fn = "prefrl::bandit::batched_oracle_bandit";
-        require_non_negative(fn, "gamma", options.gamma);
-        require(options.epsilon >= 0.0 && options.epsilon <= 1.0, fn, "epsilon must be in [0, 1], got ", options.epsilon);
-        require_non_negative(fn, "delay", options.delay);
-        require(options.refit_every >= 1 && options.window >= 1, fn, "refit_every and window must be >= 1, got ", options.refit_every,
-                ", ", options.window);
-    }
+        : options_(checked(arms, context_size, options)), oracle_(arms, context_size, options.oracle) {}
     [[nodiscard]] index_t num_arms() const { return oracle_.num_arms(); }
     [[nodiscard]] index_t context_size() const { return oracle_.context_size(); }
     [[nodiscard]] index_t generation() const { return generation_; }
@@ -158,31 +165,13 @@ public:
 
     /// The distribution over all K actions for context x when only `available` may be chosen.
     [[nodiscard]] vector<T> arm_probabilities(std::span<const T> x, std::span<const index_t> available) const {
-        constexpr auto fn = "prefrl::bandit::batched_oracle_bandit";
-        require_non_empty(fn, "available actions", available.size());
-        const vector<T> scores = oracle_.predict(x);
-        std::vector<T> sub;
-        for (std::size_t k = 0; k < available.size(); ++k) {
-            require(available[k] >= 0 && available[k] < num_arms(), fn, "available[", k, "] must be in [0, ", num_arms(), "), got ", available[k]);
-            sub.push_back(scores[available[k]]);
-        }
-        vector<T> p_sub;
-        if (options_.exploration == batched_exploration::inverse_gap) {
-            p_sub = inverse_gap_weighting<T>(sub, options_.gamma);
-        } else {
-            const auto best = static_cast<Eigen::Index>(std::max_element(sub.begin(), sub.end()) - sub.begin());
-            p_sub = vector<T>::Constant(static_cast<Eigen::Index>(sub.size()), static_cast<T>(options_.epsilon / static_cast<double>(sub.size())));
-            p_sub[best] += static_cast<T>(1.0 - options_.epsilon);
-        }
-        vector<T> p = vector<T>::Zero(num_arms());
-        for (std::size_t k = 0; k < available.size(); ++k) p[available[k]] += p_sub[static_cast<Eigen::Index>(k)];
-        return p;
+        return arm_probabilities_for("prefrl::bandit::batched_oracle_bandit::arm_probabilities", x, available);
     }
 
     /// Chooses among `available` for context x and logs the decision in the current batch.
     template <RandomGenerator G>
     decision<T> select(std::span<const T> x, std::span<const index_t> available, G& rng) {
-        const vector<T> p = arm_probabilities(x, available);
+        const vector<T> p = arm_probabilities_for("prefrl::bandit::batched_oracle_bandit::select", x, available);
         const index_t arm = sample_categorical<T>(std::span<const T>(p.data(), static_cast<std::size_t>(p.size())), rng);
         current_.contexts.emplace_back(x.begin(), x.end());
         current_.actions.push_back(arm);
@@ -207,6 +196,39 @@ public:
     }
 
 private:
+    static batched_oracle_options checked(index_t arms, index_t context_size, const batched_oracle_options& options) {
+        constexpr auto fn = "prefrl::bandit::batched_oracle_bandit";
+        logistic_oracle<T>::check(fn, "oracle.", arms, context_size, options.oracle);
+        require_non_negative(fn, "gamma", options.gamma);
+        require(options.epsilon >= 0.0 && options.epsilon <= 1.0, fn, "epsilon must be in [0, 1], got ", options.epsilon);
+        require_non_negative(fn, "delay", options.delay);
+        require(options.refit_every >= 1 && options.window >= 1, fn, "refit_every and window must be >= 1, got ", options.refit_every,
+                ", ", options.window);
+        checked_size_sum(fn, "window + delay", options.window, options.delay);
+        return options;
+    }
+
+    vector<T> arm_probabilities_for(std::string_view fn, std::span<const T> x, std::span<const index_t> available) const {
+        require_non_empty(fn, "available actions", available.size());
+        const vector<T> scores = oracle_.predict_for(fn, x);
+        std::vector<T> sub;
+        for (std::size_t k = 0; k < available.size(); ++k) {
+            require(available[k] >= 0 && available[k] < num_arms(), fn, "available[", k, "] must be in [0, ", num_arms(), "), got ", available[k]);
+            sub.push_back(scores[available[k]]);
+        }
+        vector<T> p_sub;
+        if (options_.exploration == batched_exploration::inverse_gap) {
+            p_sub = inverse_gap_weighting<T>(sub, options_.gamma);
+        } else {
+            const auto best = static_cast<Eigen::Index>(std::max_element(sub.begin(), sub.end()) - sub.begin());
+            p_sub = vector<T>::Constant(static_cast<Eigen::Index>(sub.size()), static_cast<T>(options_.epsilon / static_cast<double>(sub.size())));
+            p_sub[best] += static_cast<T>(1.0 - options_.epsilon);
+        }
+        vector<T> p = vector<T>::Zero(num_arms());
+        for (std::size_t k = 0; k < available.size(); ++k) p[available[k]] += p_sub[static_cast<Eigen::Index>(k)];
+        return p;
+    }
+
     struct logged_batch {
         index_t index = 0;
         std::vector<std::vector<T>> contexts;

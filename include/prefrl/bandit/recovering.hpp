@@ -305,6 +305,9 @@ inline constexpr index_t recovering_exact_max_arms = 20;
 }
 
 
+/// The largest arms * d_max `recovering_ucb` accepts (2^24).
+inline constexpr index_t recovering_ucb_max_cells = index_t{1} << 24;
+
 /// Options of `recovering_ucb`.
 struct recovering_ucb_options {
     double r_max = 1.0;  ///< an upper bound on the mean rewards (the index of an untried (arm, idle time))
@@ -315,8 +318,8 @@ struct recovering_ucb_options {
 /// benchmark): time is cut into epochs of `max(N d_max, ceil(sqrt T))` periods; at each epoch's
 /// start the schedule is re-planned by `plan_recovering` on optimistic means
 /// `U_i(d) = min(r_max, mu_i(d) + sqrt(2 ln T / n_i(d)))` (r_max if (i, d) is untried), made
-/// non-decreasing by `U_i(d) <- min_{d' >= d} U_i(d')`. (Doubling epochs gave linear regret in the
-/// spec's simulations: a bad optimistic plan held for a whole long epoch.)
+/// non-decreasing by `U_i(d) <- min_{d' >= d} U_i(d')`. (Doubling epochs gave linear regret in our
+/// simulations: a bad optimistic plan held for a whole long epoch.)
 class recovering_ucb {
 public:
     recovering_ucb(index_t arms, index_t max_pulls, index_t d_max, index_t horizon, recovering_ucb_options options = {})
@@ -324,6 +327,10 @@ public:
         constexpr auto fn = "prefrl::bandit::recovering_ucb";
         require(arms >= 1 && max_pulls >= 1 && d_max >= 1 && horizon >= 1, fn, "arms, K, d_max and horizon must be >= 1, got ", arms, ", ",
                 max_pulls, ", ", d_max, ", ", horizon);
+        require(max_pulls <= arms, fn, "K = ", max_pulls, " pulls per period exceeds the ", arms, " arms");
+        const index_t cells = checked_size_product(fn, "arms * d_max", arms, d_max);
+        require(cells <= recovering_ucb_max_cells, fn, "arms * d_max = ", arms, " * ", d_max, " = ", cells, " exceeds ", recovering_ucb_max_cells,
+                " (the statistics and every re-plan are of that size)");
         require_positive(fn, "r_max", options.r_max);
         sums_.assign(static_cast<std::size_t>(arms), std::vector<double>(static_cast<std::size_t>(d_max), 0.0));
         counts_.assign(static_cast<std::size_t>(arms), std::vector<index_t>(static_cast<std::size_t>(d_max), 0));
@@ -353,6 +360,7 @@ public:
         require(idle.size() == sums_.size(), fn, "idle has ", idle.size(), " entries for ", sums_.size(), " arms");
         for (std::size_t i = 0; i < idle.size(); ++i)
             require(idle[i] >= 1 && idle[i] <= d_max_, fn, "idle[", i, "] must be in [1, ", d_max_, "], got ", idle[i]);
+        require_non_negative(fn, "t", t);
         if (t % epoch_ == 0 || schedule_.period.empty()) {
             current_ = optimistic_means();
             schedule_ = plan_recovering(current_, k_);

@@ -10,12 +10,14 @@
 #include <cmath>
 #include <concepts>
 #include <span>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/random.hpp"
 #include "prefrl/core/types.hpp"
+#include "prefrl/detail/offline_kernels.hpp"
 #include "prefrl/ope/bandit_log.hpp"
 
 namespace prefrl::env {
@@ -113,20 +115,23 @@ public:
     }
     /// `theta_a^T x` for every arm.
     [[nodiscard]] vector<T> expected_rewards(std::span<const T> x) const {
-        require(static_cast<index_t>(x.size()) == context_size(), "prefrl::env::linear_contextual_arms::expected_rewards",
-                "the context must have ", context_size(), " entries, got ", x.size());
-        return theta_ * as_eigen(x);
+        return expected_rewards_for("prefrl::env::linear_contextual_arms::expected_rewards", x);
     }
     /// Plays arm a on context x: `theta_a^T x` plus N(0, noise_sd^2) noise.
     template <RandomGenerator G>
     T pull(std::span<const T> x, index_t a, G& rng) const {
-        require_index("prefrl::env::linear_contextual_arms::pull", "a", a, num_arms());
-        require(static_cast<index_t>(x.size()) == context_size(), "prefrl::env::linear_contextual_arms::pull",
-                "the context must have ", context_size(), " entries, got ", x.size());
-        return expected_rewards(x)[a] + static_cast<T>(noise_sd_ * normal<double>(rng));
+        constexpr auto fn = "prefrl::env::linear_contextual_arms::pull";
+        require_index(fn, "a", a, num_arms());
+        return expected_rewards_for(fn, x)[a] + static_cast<T>(noise_sd_ * normal<double>(rng));
     }
 
 private:
+    vector<T> expected_rewards_for(std::string_view fn, std::span<const T> x) const {
+        require(static_cast<index_t>(x.size()) == context_size(), fn, "the context must have ", context_size(), " entries, got ", x.size());
+        detail::require_all_finite<T>(fn, "x", x);
+        return theta_ * as_eigen(x);
+    }
+
     row_matrix<T> theta_;
     double noise_sd_;
 };
@@ -146,6 +151,7 @@ public:
     static oblivious_adversary rotating(index_t arms, index_t horizon, index_t period) {
         constexpr auto fn = "prefrl::env::oblivious_adversary::rotating";
         require(arms >= 1 && horizon >= 1 && period >= 1, fn, "arms, horizon and period must be >= 1, got ", arms, ", ", horizon, ", ", period);
+        checked_size_product(fn, "horizon * arms", horizon, arms);
         row_matrix<T> r = row_matrix<T>::Zero(horizon, arms);
         for (index_t t = 0; t < horizon; ++t) r(t, (t / period) % arms) = T(1);
         return oblivious_adversary(std::move(r));
@@ -206,19 +212,23 @@ public:
         return out;
     }
     [[nodiscard]] double success_probability(std::span<const T> x, index_t a) const {
-        require(static_cast<index_t>(x.size()) == context_size(), "prefrl::env::payment_simulator", "the context must have ",
-                context_size(), " entries, got ", x.size());
-        require(a >= 0 && a < num_arms(), "prefrl::env::payment_simulator", "action must be in [0, ", num_arms(), "), got ", a);
+        return success_probability_for("prefrl::env::payment_simulator::success_probability", x, a);
+    }
+    template <RandomGenerator G>
+    T pull(std::span<const T> x, index_t a, G& rng) const {
+        return uniform01<double>(rng) < success_probability_for("prefrl::env::payment_simulator::pull", x, a) ? T(1) : T(0);
+    }
+
+private:
+    double success_probability_for(std::string_view fn, std::span<const T> x, index_t a) const {
+        require(static_cast<index_t>(x.size()) == context_size(), fn, "the context must have ", context_size(), " entries, got ", x.size());
+        require_index(fn, "a", a, num_arms());
+        detail::require_all_finite<T>(fn, "x", x);
         double z = c_[a];
         for (index_t j = 0; j < context_size(); ++j) z += w_(a, j) * static_cast<double>(x[static_cast<std::size_t>(j)]);
         return 1.0 / (1.0 + std::exp(-z));
     }
-    template <RandomGenerator G>
-    T pull(std::span<const T> x, index_t a, G& rng) const {
-        return uniform01<double>(rng) < success_probability(x, a) ? T(1) : T(0);
-    }
 
-private:
     Eigen::MatrixXd w_;
     Eigen::VectorXd c_;
     double availability_;
@@ -264,7 +274,9 @@ public:
     /// n logged rounds.
     template <RandomGenerator G>
     logged_bandit_data<T> sample(index_t n, G& rng) const {
-        require(n >= 1, "prefrl::env::synthetic_logged_bandit::sample", "n must be >= 1, got ", n);
+        constexpr auto fn = "prefrl::env::synthetic_logged_bandit::sample";
+        require(n >= 1, fn, "n must be >= 1, got ", n);
+        checked_size_product(fn, "n * arms", n, checked_size_sum(fn, "arms + context_size", num_arms(), context_size()));
         const index_t k = num_arms();
         logged_bandit_data<T> out;
         out.context.resize(n, context_size());

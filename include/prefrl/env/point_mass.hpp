@@ -55,7 +55,10 @@ public:
     }
 
     /// The best action at x (one step to the origin, saturated).
-    [[nodiscard]] T best_action(T x) const { return static_cast<T>(std::clamp(-static_cast<double>(x) / options_.step_size, -1.0, 1.0)); }
+    [[nodiscard]] T best_action(T x) const {
+        require(std::isfinite(x), "prefrl::env::point_mass::best_action", "x must be finite, got ", x);
+        return static_cast<T>(std::clamp(-static_cast<double>(x) / options_.step_size, -1.0, 1.0));
+    }
 
 private:
     point_mass_options options_;

@@ -27,6 +27,7 @@ struct trajectory {
 
     /// sum_k gamma^k r_k (gamma = 1: the undiscounted return).
     [[nodiscard]] double discounted_return(double gamma = 1.0) const {
+        require_in_closed("prefrl::env::trajectory::discounted_return", "gamma", gamma, 0.0, 1.0);
         double total = 0.0, weight = 1.0;
         for (const T r : rewards) {
             total += weight * static_cast<double>(r);

@@ -5,12 +5,15 @@
 /// The in-context linear-regression tasks of von Oswald et al. 2023, as tokens.
 
 #include <concepts>
+#include <limits>
+#include <string_view>
 #include <vector>
 
 #include <Eigen/Core>
 
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/random.hpp"
+#include "prefrl/core/types.hpp"
 
 namespace prefrl::icl {
 
@@ -36,14 +39,23 @@ struct regression_task_distribution {
     double half_width = 1.0;  ///< a: x ~ U(-a, a) (the authors' notebook uses a = 1/2)
     double noise = 0.0;    ///< standard deviation of the noise on the context targets
 
+    /// Throws `prefrl::invalid_argument` naming `fn` unless tasks can be drawn: inputs and
+    /// context >= 1 (and a token matrix [inputs + 1, context + 1] whose size fits an index),
+    /// half_width > 0 and noise >= 0, both finite.
+    void validate(std::string_view fn = "prefrl::icl::regression_task_distribution") const {
+        require_positive(fn, "inputs", inputs);
+        require_positive(fn, "context", context);
+        require(inputs < std::numeric_limits<int>::max() && context < std::numeric_limits<int>::max(), fn,
+                "inputs and context must be < ", std::numeric_limits<int>::max(), ", got ", inputs, " and ", context);
+        checked_size_product(fn, "the tokens (inputs + 1) * (context + 1)", index_t{inputs} + 1, index_t{context} + 1);
+        require_positive(fn, "half_width", half_width);
+        require_non_negative(fn, "noise", noise);
+    }
+
     /// Draws one task with the explicit generator.
     template <std::floating_point T, RandomGenerator G>
     regression_task<T> sample(G& rng) const {
-        constexpr auto fn = "prefrl::icl::regression_task_distribution::sample";
-        require_positive(fn, "inputs", inputs);
-        require_positive(fn, "context", context);
-        require_positive(fn, "half_width", half_width);
-        require_non_negative(fn, "noise", noise);
+        validate("prefrl::icl::regression_task_distribution::sample");
         regression_task<T> task{token_matrix<T>::Zero(inputs + 1, context + 1), Eigen::Matrix<T, Eigen::Dynamic, 1>(inputs), T(0)};
         for (int k = 0; k < inputs; ++k) task.w[k] = normal<T>(rng);
         for (int j = 0; j <= context; ++j) {

@@ -256,6 +256,9 @@ struct lsa_training_options {
     double clip_norm = 0.001;     ///< global-norm gradient clipping
 };
 
+/// The largest parameter count `lsa_trainer` accepts (2^26; it holds about six copies).
+inline constexpr index_t lsa_trainer_max_parameters = index_t{1} << 26;
+
 /// **Training an LSA stack on in-context regression** (von Oswald et al. 2023): every `step`
 /// draws `batch` fresh tasks, computes the loss and its analytic gradients
 /// (`lsa_batch_loss_and_gradients`), clips them by global norm and takes one Adam step. Seeded
@@ -309,13 +312,20 @@ public:
 private:
     static std::size_t checked_parameter_count(const regression_task_distribution& tasks, const lsa_training_options& options) {
         constexpr auto fn = "prefrl::icl::lsa_trainer";
-        require_positive(fn, "inputs", tasks.inputs);
+        tasks.validate(fn);
         require_positive(fn, "layers", options.layers);
         require_positive(fn, "batch", options.batch);
+        require_non_negative(fn, "init_scale", options.init_scale);
         require_positive(fn, "clip_norm", options.clip_norm);
-        const auto dim = static_cast<std::size_t>(tasks.inputs + 1);
-        const auto sets = static_cast<std::size_t>(options.shared_weights ? 1 : options.layers);
-        return 4 * dim * dim * sets;
+        detail::check_adam_options(fn, "adam.", options.adam);
+        // parameters, gradients, Adam's two moments and the stack's copies: refuse what no machine holds
+        const index_t dim = index_t{tasks.inputs} + 1;
+        const int sets = options.shared_weights ? 1 : options.layers;
+        const index_t per_set = checked_size_product(fn, "4 (inputs + 1)^2", 4 * dim, dim);
+        const index_t count = checked_size_product(fn, "the parameter count", per_set, index_t{sets});
+        require(count <= lsa_trainer_max_parameters, fn, "the parameter count 4 (inputs + 1)^2 x ", sets, " weight sets = ", count,
+                " exceeds ", lsa_trainer_max_parameters, " (inputs = ", tasks.inputs, ", layers = ", options.layers, ")");
+        return static_cast<std::size_t>(count);
     }
 
     void pack() {

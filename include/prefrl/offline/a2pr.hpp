@@ -8,11 +8,13 @@
 #include <cmath>
 #include <concepts>
 #include <span>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "prefrl/core/action_generator.hpp"
 #include "prefrl/core/error.hpp"
+#include "prefrl/core/ranges.hpp"
 #include "prefrl/core/types.hpp"
 #include "prefrl/detail/offline_kernels.hpp"
 #include "prefrl/offline/td3_bc.hpp"
@@ -55,6 +57,17 @@ struct a2pr_result {
 struct a2pr {
     double alpha = 2.5;
     double mask = 1.0;
+
+    /// The same for any Eigen matrices and contiguous ranges (`row_matrix<double>`, `std::vector<double>`), the scalar deduced
+    /// from `policy_action`.
+    template <class Derived, class S = typename Derived::Scalar>
+        requires std::floating_point<S>
+    auto operator()(const Eigen::MatrixBase<Derived>& policy_action, std::type_identity_t<std::span<const S>> q_policy,
+                    std::type_identity_t<const_matrix_ref<S>> data_action, std::type_identity_t<std::span<const S>> q_data,
+                    std::type_identity_t<const_matrix_ref<S>> generated_action, std::type_identity_t<std::span<const S>> q_generated,
+                    std::type_identity_t<std::span<const S>> v) const {
+        return operator()<S>(const_matrix_ref<S>(policy_action.derived()), q_policy, data_action, q_data, generated_action, q_generated, v);
+    }
 
     template <std::floating_point T>
     a2pr_result<T> operator()(const_matrix_ref<T> policy_action, std::span<const T> q_policy, const_matrix_ref<T> data_action,
@@ -109,6 +122,15 @@ struct a2pr {
         return out;
     }
 
+    /// The generator-and-critic form for any Eigen matrices and contiguous ranges, the scalar deduced from `states`.
+    template <class G, class C, class Derived, class S = typename Derived::Scalar>
+        requires std::floating_point<S> && ActionGenerator<G, S> && ActionCritic<C, S>
+    auto operator()(const G& generator, const C& critic, const Eigen::MatrixBase<Derived>& states,
+                    std::type_identity_t<const_matrix_ref<S>> policy_action, std::type_identity_t<const_matrix_ref<S>> data_action,
+                    std::type_identity_t<std::span<const S>> v) const {
+        return operator()<S, G, C>(generator, critic, const_matrix_ref<S>(states.derived()), policy_action, data_action, v);
+    }
+
     /// Runs the generator and the critic, then the loss: `a_gen = generator(states, policy_action)`,
     /// Q at the policy's, the data's and the generated action.
     template <std::floating_point T, ActionGenerator<T> G, ActionCritic<T> C>
@@ -139,6 +161,8 @@ public:
         require_non_empty(fn, "states", static_cast<std::size_t>(states.rows()));
         require(actions.rows() == states.rows(), fn, "actions has ", actions.rows(), " rows but states ", states.rows());
         require_same_size(fn, "advantage", advantage.size(), "the rows", static_cast<std::size_t>(states.rows()));
+        detail::require_all_finite<T>(fn, "states", states);
+        detail::require_all_finite<T>(fn, "actions", actions);
         std::vector<Eigen::Index> kept;
         for (std::size_t i = 0; i < advantage.size(); ++i) {
             require(std::isfinite(advantage[i]), fn, "advantage[", i, "] must be finite, got ", advantage[i]);
@@ -164,6 +188,8 @@ public:
         require(states.cols() == state_dims_ && actions.cols() == actions_.cols(), fn, "queries are [", states.cols(), " state, ",
                 actions.cols(), " action] columns but the model holds [", state_dims_, ", ", actions_.cols(), "]");
         require(actions.rows() == states.rows(), fn, "actions has ", actions.rows(), " rows but states ", states.rows());
+        detail::require_all_finite<T>(fn, "states", states);
+        detail::require_all_finite<T>(fn, "actions", actions);
         row_matrix<T> out(states.rows(), actions_.cols());
         row_matrix<T> query(1, keys_.cols());
         for (Eigen::Index i = 0; i < states.rows(); ++i) {

@@ -9,9 +9,11 @@
 #include <concepts>
 #include <limits>
 #include <span>
+#include <type_traits>
 #include <utility>
 
 #include "prefrl/core/error.hpp"
+#include "prefrl/core/ranges.hpp"
 #include "prefrl/core/types.hpp"
 #include "prefrl/detail/offline_kernels.hpp"
 
@@ -45,6 +47,15 @@ struct beer_result {
 struct beer {
     double beta = 1e-3;
     double gamma = 0.99;
+
+    /// The same for any Eigen matrices and contiguous ranges, the scalar deduced from `phi`.
+    template <class Derived, class S = typename Derived::Scalar>
+        requires std::floating_point<S>
+    auto operator()(const Eigen::MatrixBase<Derived>& phi, std::type_identity_t<const_matrix_ref<S>> phi_next_online,
+                    std::type_identity_t<const_matrix_ref<S>> phi_next_target, std::type_identity_t<std::span<const S>> reward,
+                    std::type_identity_t<std::span<const S>> w) const {
+        return operator()<S>(const_matrix_ref<S>(phi.derived()), phi_next_online, phi_next_target, reward, w);
+    }
 
     template <std::floating_point T>
     beer_result<T> operator()(const_matrix_ref<T> phi, const_matrix_ref<T> phi_next_online, const_matrix_ref<T> phi_next_target,

@@ -11,12 +11,14 @@
 #include <cmath>
 #include <concepts>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include <Eigen/Cholesky>
 
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/types.hpp"
+#include "prefrl/detail/offline_kernels.hpp"
 #include "prefrl/offline/behavior_cloning.hpp"
 #include "prefrl/offline/dataset.hpp"
 #include "prefrl/offline/td3_bc.hpp"
@@ -44,16 +46,21 @@ struct tanh_linear_actor {
     T max_action = T(1);
 
     /// Actions for a batch of states [B, state dims] -> [B, action dims].
-    [[nodiscard]] row_matrix<T> act(const_matrix_ref<T> states) const {
-        require(states.cols() + 1 == weights.cols(), "prefrl::offline::tanh_linear_actor", "states have ", states.cols(),
-                " columns but the actor expects ", weights.cols() - 1);
-        row_matrix<T> pre = (states * weights.rightCols(weights.cols() - 1).transpose()).rowwise() + weights.col(0).transpose();
-        return (max_action * pre.array().tanh()).matrix();
-    }
+    [[nodiscard]] row_matrix<T> act(const_matrix_ref<T> states) const { return act_for("prefrl::offline::tanh_linear_actor::act", states); }
     /// The action for one state.
     [[nodiscard]] vector<T> operator()(const vector<T>& state) const {
         const row_matrix<T> one = state.transpose();
-        return act(one).row(0).transpose();
+        return act_for("prefrl::offline::tanh_linear_actor::operator()", one).row(0).transpose();
+    }
+
+private:
+    [[nodiscard]] row_matrix<T> act_for(std::string_view fn, const_matrix_ref<T> states) const {
+        require(weights.cols() >= 1, fn, "weights must have 1 + state dims columns, got 0");
+        require(states.cols() + 1 == weights.cols(), fn, "states have ", states.cols(), " columns but the actor expects ", weights.cols() - 1);
+        require(std::isfinite(static_cast<double>(max_action)) && max_action > T(0), fn, "max_action must be finite and > 0, got ", max_action);
+        detail::require_all_finite<T>(fn, "states", states);
+        row_matrix<T> pre = (states * weights.rightCols(weights.cols() - 1).transpose()).rowwise() + weights.col(0).transpose();
+        return (max_action * pre.array().tanh()).matrix();
     }
 };
 
@@ -138,6 +145,7 @@ void check_continuous(std::string_view fn, const offline::transition_dataset<T>&
     require(o.iterations >= 1, fn, "iterations must be >= 1, got ", o.iterations);
     require_positive(fn, "actor_learning_rate", o.actor_learning_rate);
     require_positive(fn, "max_action", o.max_action);
+    require_non_negative(fn, "ridge", o.ridge);
     require(o.target_update > 0.0 && o.target_update <= 1.0, fn, "target_update must be in (0, 1], got ", o.target_update);
     const double limit = o.max_action;
     for (Eigen::Index i = 0; i < data.actions.rows(); ++i)
@@ -154,8 +162,13 @@ namespace prefrl::offline {
 /// Gaussian policy's log-likelihood up to constants), `options.iterations` full-batch steps.
 template <std::floating_point T>
 tanh_linear_actor<T> tanh_linear_bc(const transition_dataset<T>& data, const continuous_offline_options& options = {}, std::span<const T> weights = {}) {
-    detail::check_continuous("prefrl::offline::tanh_linear_bc", data, options);
+    constexpr auto fn = "prefrl::offline::tanh_linear_bc";
+    detail::check_continuous(fn, data, options);
     const Eigen::Index n = data.size(), k = data.observations.cols(), d = data.actions.cols();
+    require(weights.empty() || weights.size() == static_cast<std::size_t>(n), fn, "weights has ", weights.size(), " entries for ", n,
+            " rows (pass none for equal weights)");
+    for (std::size_t i = 0; i < weights.size(); ++i)
+        require(std::isfinite(weights[i]) && weights[i] >= T(0), fn, "weights[", i, "] must be finite and >= 0, got ", weights[i]);
     const Eigen::MatrixXd s = data.observations.template cast<double>();
     Eigen::MatrixXd x(n, k + 1);
     x << Eigen::VectorXd::Ones(n), s;
@@ -224,6 +237,7 @@ continuous_control_result<T> linear_awr(const transition_dataset<T>& data, const
     constexpr auto fn = "prefrl::offline::linear_awr";
     detail::check_continuous(fn, data, options);
     require_positive(fn, "temperature", options.temperature);
+    require_positive(fn, "max_weight", options.max_weight);
     const Eigen::Index n = data.size();
     const Eigen::MatrixXd features = detail::quadratic_rows(data.observations.template cast<double>(), Eigen::MatrixXd(n, 0));
     const Eigen::VectorXd returns = data.returns_to_go(options.gamma).template cast<double>();

@@ -11,6 +11,7 @@
 #include <limits>
 #include <numbers>
 #include <span>
+#include <type_traits>
 
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/types.hpp"
@@ -53,6 +54,14 @@ struct cql_continuous {
     double temperature = 1.0;
     double clip_min = -std::numeric_limits<double>::infinity();
     double clip_max = std::numeric_limits<double>::infinity();
+
+    /// The same for any Eigen matrices and contiguous ranges, the scalar deduced from `q_sampled`.
+    template <class Derived, class S = typename Derived::Scalar>
+        requires std::floating_point<S>
+    auto operator()(const Eigen::MatrixBase<Derived>& q_sampled, std::type_identity_t<const_matrix_ref<S>> log_density,
+                    std::type_identity_t<std::span<const S>> q_data) const {
+        return operator()<S>(const_matrix_ref<S>(q_sampled.derived()), log_density, q_data);
+    }
 
     template <std::floating_point T>
     cql_continuous_result<T> operator()(const_matrix_ref<T> q_sampled, const_matrix_ref<T> log_density, std::span<const T> q_data) const {

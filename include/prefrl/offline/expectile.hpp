@@ -9,6 +9,7 @@
 #include <span>
 
 #include "prefrl/core/error.hpp"
+#include "prefrl/core/ranges.hpp"
 #include "prefrl/offline/value_regression.hpp"
 
 namespace prefrl::offline {
@@ -21,6 +22,13 @@ namespace prefrl::offline {
 /// tau in (0, 1) (IQL: 0.7; tau -> 1 approaches max_a Q within the data's support).
 struct expectile {
     double tau = 0.7;
+
+    /// The same for any contiguous ranges (`std::vector`, `std::array`, `Eigen::VectorX`), the scalar deduced.
+    template <ScalarRange Q, ScalarRange V>
+        requires ScalarRangesOfOneType<Q, V>
+    auto operator()(const Q& q, const V& v) const {
+        return operator()<range_scalar_t<Q>>(as_span(q), as_span(v));
+    }
 
     template <std::floating_point T>
     value_regression_result<T> operator()(std::span<const T> q, std::span<const T> v) const {

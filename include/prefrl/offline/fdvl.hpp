@@ -10,6 +10,7 @@
 #include <span>
 
 #include "prefrl/core/error.hpp"
+#include "prefrl/core/ranges.hpp"
 #include "prefrl/offline/value_regression.hpp"
 
 namespace prefrl::offline {
@@ -27,6 +28,13 @@ enum class f_divergence { chi_square, total_variation };
 struct fdvl {
     f_divergence divergence = f_divergence::chi_square;
     double lambda_ = 0.8;
+
+    /// The same for any contiguous ranges (`std::vector`, `std::array`, `Eigen::VectorX`), the scalar deduced.
+    template <ScalarRange Q, ScalarRange V>
+        requires ScalarRangesOfOneType<Q, V>
+    auto operator()(const Q& q, const V& v) const {
+        return operator()<range_scalar_t<Q>>(as_span(q), as_span(v));
+    }
 
     template <std::floating_point T>
     value_regression_result<T> operator()(std::span<const T> q, std::span<const T> v) const {

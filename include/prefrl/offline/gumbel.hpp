@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "prefrl/core/error.hpp"
+#include "prefrl/core/ranges.hpp"
 #include "prefrl/offline/value_regression.hpp"
 
 namespace prefrl::offline {
@@ -29,6 +30,13 @@ namespace prefrl::offline {
 struct gumbel {
     double beta = 1.0;
     double max_clip = 7.0;
+
+    /// The same for any contiguous ranges (`std::vector`, `std::array`, `Eigen::VectorX`), the scalar deduced.
+    template <ScalarRange Q, ScalarRange V>
+        requires ScalarRangesOfOneType<Q, V>
+    auto operator()(const Q& q, const V& v) const {
+        return operator()<range_scalar_t<Q>>(as_span(q), as_span(v));
+    }
 
     template <std::floating_point T>
     value_regression_result<T> operator()(std::span<const T> q, std::span<const T> v) const {

@@ -10,10 +10,12 @@
 #include <cmath>
 #include <concepts>
 #include <span>
+#include <type_traits>
 #include <string_view>
 #include <vector>
 
 #include "prefrl/core/error.hpp"
+#include "prefrl/core/ranges.hpp"
 #include "prefrl/core/types.hpp"
 #include "prefrl/detail/offline_kernels.hpp"
 
@@ -85,6 +87,13 @@ occupancy_discriminator_result<T> occupancy_discriminator_loss(std::span<const T
     return out;
 }
 
+/// The same for any contiguous ranges (`std::vector`, `Eigen::VectorX`), the scalar deduced.
+template <ScalarRange P, ScalarRange R>
+    requires ScalarRangesOfOneType<P, R>
+auto occupancy_discriminator_loss(const P& policy_scores, const R& reference_scores) {
+    return occupancy_discriminator_loss<range_scalar_t<P>>(as_span(policy_scores), as_span(reference_scores));
+}
+
 /// The penalized rewards, the per-step penalties and the divergence they estimate.
 template <std::floating_point T>
 struct occupancy_penalty_result {
@@ -109,6 +118,13 @@ struct occupancy_penalty {
     occupancy_divergence divergence = occupancy_divergence::kl;
     double lambda_ = 1.0;
     double trim = 0.1;
+
+    /// The same for any contiguous ranges, the scalar deduced.
+    template <ScalarRange R, ScalarRange S>
+        requires ScalarRangesOfOneType<R, S>
+    auto operator()(const R& rewards, const S& scores) const {
+        return operator()<range_scalar_t<R>>(as_span(rewards), as_span(scores));
+    }
 
     template <std::floating_point T>
     occupancy_penalty_result<T> operator()(std::span<const T> rewards, std::span<const T> scores) const {
@@ -175,6 +191,13 @@ struct action_distribution_divergence {
     double lambda_ = 1.0;
     double gamma = 0.99;
 
+    /// The same for any Eigen matrices (a `row_matrix<double>`, a `Map`), the scalar deduced.
+    template <class Derived, class S = typename Derived::Scalar>
+        requires std::floating_point<S>
+    auto operator()(const Eigen::MatrixBase<Derived>& policy_probs, std::type_identity_t<const_matrix_ref<S>> reference_probs) const {
+        return operator()<S>(const_matrix_ref<S>(policy_probs.derived()), reference_probs);
+    }
+
     template <std::floating_point T>
     action_distribution_divergence_result<T> operator()(const_matrix_ref<T> policy_probs, const_matrix_ref<T> reference_probs) const {
         constexpr auto fn = "prefrl::offline::action_distribution_divergence";
@@ -232,7 +255,8 @@ T occupancy_divergence_sum(std::string_view fn, const const_matrix_ref<T>& d_pol
     for (Eigen::Index i = 0; i < d_policy.rows(); ++i)
         for (Eigen::Index j = 0; j < d_policy.cols(); ++j) {
             const double p = static_cast<double>(d_policy(i, j)), q = static_cast<double>(d_reference(i, j));
-            require(p >= 0.0 && q >= 0.0, fn, "occupancies must be >= 0, got ", p, " and ", q, " at (", i, ", ", j, ")");
+            require(p >= 0.0 && q >= 0.0 && std::isfinite(p) && std::isfinite(q), fn, "occupancies must be finite and >= 0, got ", p, " and ",
+                    q, " at (", i, ", ", j, ")");
             require(q > 0.0 || p == 0.0, fn, "d_reference(", i, ", ", j, ") is 0 where d_policy is ", p, ": the divergence is infinite");
             if (q > 0.0) total += f(p, q);
         }
@@ -247,16 +271,28 @@ namespace prefrl::offline {
 /// occupancy tables of the same shape (state or state-action; from `prefrl::mdp::occupancy`).
 /// Throws when d_ref is 0 where d_pi is not (the divergence is infinite).
 template <std::floating_point T>
-T occupancy_kl(const_matrix_ref<T> d_policy, const_matrix_ref<T> d_reference) {
+T occupancy_kl(const_matrix_ref<T> d_policy, std::type_identity_t<const_matrix_ref<T>> d_reference) {
     return detail::occupancy_divergence_sum<T>("prefrl::offline::occupancy_kl", d_policy, d_reference,
                                                [](double p, double q) { return p > 0.0 ? p * std::log(p / q) : 0.0; });
 }
 
 /// **Exact chi^2 between occupancy measures**, `sum (d_pi - d_ref)^2 / d_ref` (same conventions).
 template <std::floating_point T>
-T occupancy_chi_square(const_matrix_ref<T> d_policy, const_matrix_ref<T> d_reference) {
+T occupancy_chi_square(const_matrix_ref<T> d_policy, std::type_identity_t<const_matrix_ref<T>> d_reference) {
     return detail::occupancy_divergence_sum<T>("prefrl::offline::occupancy_chi_square", d_policy, d_reference,
                                                [](double p, double q) { return (p - q) * (p - q) / q; });
+}
+
+/// `occupancy_kl` and `occupancy_chi_square` for any Eigen matrices, the scalar deduced.
+template <class Derived, class S = typename Derived::Scalar>
+    requires std::floating_point<S>
+S occupancy_kl(const Eigen::MatrixBase<Derived>& d_policy, std::type_identity_t<const_matrix_ref<S>> d_reference) {
+    return occupancy_kl<S>(const_matrix_ref<S>(d_policy.derived()), d_reference);
+}
+template <class Derived, class S = typename Derived::Scalar>
+    requires std::floating_point<S>
+S occupancy_chi_square(const Eigen::MatrixBase<Derived>& d_policy, std::type_identity_t<const_matrix_ref<S>> d_reference) {
+    return occupancy_chi_square<S>(const_matrix_ref<S>(d_policy.derived()), d_reference);
 }
 
 }  // namespace prefrl::offline

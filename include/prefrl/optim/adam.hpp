@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "prefrl/core/error.hpp"
@@ -24,6 +25,25 @@ struct adam_options {
     double epsilon = 1e-8;       ///< added to sqrt(v_hat), outside the root (PyTorch, optax)
     double weight_decay = 0.0;   ///< decoupled (AdamW): p <- p - lr * weight_decay * p
 };
+
+}  // namespace prefrl::optim
+
+namespace prefrl::detail {
+
+/// Checks Adam's settings for the public function `fn`, naming each field as `prefix` + field
+/// (a learner holding its Adam settings in `options.adam` passes "adam.").
+inline void check_adam_options(std::string_view fn, std::string_view prefix, const optim::adam_options& o) {
+    const auto field = [&](std::string_view name) { return concat(prefix, name); };
+    require_positive(fn, field("learning_rate"), o.learning_rate);
+    require_in_half_open(fn, field("beta1"), o.beta1, 0.0, 1.0);
+    require_in_half_open(fn, field("beta2"), o.beta2, 0.0, 1.0);
+    require_positive(fn, field("epsilon"), o.epsilon);
+    require_non_negative(fn, field("weight_decay"), o.weight_decay);
+}
+
+}  // namespace prefrl::detail
+
+namespace prefrl::optim {
 
 /// **Adam** — Kingma & Ba 2015, "Adam: A Method for Stochastic Optimization"; with
 /// `weight_decay > 0` the decoupled **AdamW** of Loshchilov & Hutter 2019. Step t:
@@ -42,11 +62,7 @@ public:
     adam(std::size_t parameters, adam_options options = {}) : options_(options), m_(parameters, T(0)), v_(parameters, T(0)) {
         constexpr auto fn = "prefrl::optim::adam";
         require_non_empty(fn, "parameters", parameters);
-        require_positive(fn, "learning_rate", options.learning_rate);
-        require_in_half_open(fn, "beta1", options.beta1, 0.0, 1.0);
-        require_in_half_open(fn, "beta2", options.beta2, 0.0, 1.0);
-        require_positive(fn, "epsilon", options.epsilon);
-        require_non_negative(fn, "weight_decay", options.weight_decay);
+        detail::check_adam_options(fn, "", options);
     }
 
     /// One update of `parameters` from `gradients` (same length as the optimizer's state).

@@ -9,10 +9,12 @@
 #include <cmath>
 #include <concepts>
 #include <span>
+#include <string_view>
 
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/random.hpp"
 #include "prefrl/core/types.hpp"
+#include "prefrl/detail/offline_kernels.hpp"
 #include "prefrl/policy/categorical.hpp"
 
 namespace prefrl::policy {
@@ -29,13 +31,29 @@ struct epsilon_greedy {
     index_t actions = 0;  ///< A; 0 means "the size of q"
 
     [[nodiscard]] index_t num_actions() const { return actions; }
-    [[nodiscard]] vector<T> probabilities(const vector<T>& q) const {
-        constexpr auto fn = "prefrl::policy::epsilon_greedy";
+    [[nodiscard]] vector<T> probabilities(const vector<T>& q) const { return probabilities_for("prefrl::policy::epsilon_greedy::probabilities", q); }
+    [[nodiscard]] T log_prob(const vector<T>& q, index_t a) const {
+        constexpr auto fn = "prefrl::policy::epsilon_greedy::log_prob";
+        const vector<T> p = probabilities_for(fn, q);
+        require_index(fn, "a", a, p.size());
+        return std::log(p[a]);
+    }
+    template <RandomGenerator G>
+    index_t sample(const vector<T>& q, G& rng) const {
+        const vector<T> p = probabilities_for("prefrl::policy::epsilon_greedy::sample", q);
+        return sample_categorical<T>(std::span<const T>(p.data(), static_cast<std::size_t>(p.size())), rng);
+    }
+    [[nodiscard]] T entropy(const vector<T>& q) const {
+        return categorical_entropy<T>(probabilities_for("prefrl::policy::epsilon_greedy::entropy", q).array().log().matrix());
+    }
+
+private:
+    vector<T> probabilities_for(std::string_view fn, const vector<T>& q) const {
         require(epsilon >= T(0) && epsilon <= T(1), fn, "epsilon must be in [0, 1], got ", epsilon);
-        require_non_empty(fn, "action values", static_cast<std::size_t>(q.size()));
+        require_non_empty(fn, "q", static_cast<std::size_t>(q.size()));
         require(actions == 0 || q.size() == actions, fn, "got ", q.size(), " action values for ", actions, " actions");
+        detail::require_all_finite<T>(fn, "q", std::span<const T>(q.data(), static_cast<std::size_t>(q.size())));
         const T top = q.maxCoeff();
-        require(std::isfinite(top), fn, "action values must be finite, the largest is ", top);
         const auto ties = static_cast<T>((q.array() == top).count());
         const auto n = static_cast<T>(q.size());
         vector<T> p = vector<T>::Constant(q.size(), epsilon / n);
@@ -43,17 +61,6 @@ struct epsilon_greedy {
             if (q[a] == top) p[a] += (T(1) - epsilon) / ties;
         return p;
     }
-    [[nodiscard]] T log_prob(const vector<T>& q, index_t a) const {
-        const vector<T> p = probabilities(q);
-        require(a >= 0 && a < p.size(), "prefrl::policy::epsilon_greedy", "action must be in [0, ", p.size(), "), got ", a);
-        return std::log(p[a]);
-    }
-    template <RandomGenerator G>
-    index_t sample(const vector<T>& q, G& rng) const {
-        const vector<T> p = probabilities(q);
-        return sample_categorical<T>(std::span<const T>(p.data(), static_cast<std::size_t>(p.size())), rng);
-    }
-    [[nodiscard]] T entropy(const vector<T>& q) const { return categorical_entropy<T>(probabilities(q).array().log().matrix()); }
 };
 
 /// **Boltzmann (softmax) exploration** (Sutton & Barto 2018, §2.8; Luce 1959):
@@ -68,23 +75,31 @@ struct boltzmann {
 
     [[nodiscard]] index_t num_actions() const { return actions; }
     [[nodiscard]] vector<T> log_probabilities(const vector<T>& q) const {
-        constexpr auto fn = "prefrl::policy::boltzmann";
-        require(temperature > T(0), fn, "temperature must be > 0, got ", temperature);
-        require(actions == 0 || q.size() == actions, fn, "got ", q.size(), " action values for ", actions, " actions");
-        return log_softmax<T>(q / temperature);
+        return log_probabilities_for("prefrl::policy::boltzmann::log_probabilities", q);
     }
-    [[nodiscard]] vector<T> probabilities(const vector<T>& q) const { return log_probabilities(q).array().exp(); }
+    [[nodiscard]] vector<T> probabilities(const vector<T>& q) const {
+        return log_probabilities_for("prefrl::policy::boltzmann::probabilities", q).array().exp();
+    }
     [[nodiscard]] T log_prob(const vector<T>& q, index_t a) const {
-        const vector<T> lp = log_probabilities(q);
-        require(a >= 0 && a < lp.size(), "prefrl::policy::boltzmann", "action must be in [0, ", lp.size(), "), got ", a);
+        constexpr auto fn = "prefrl::policy::boltzmann::log_prob";
+        const vector<T> lp = log_probabilities_for(fn, q);
+        require_index(fn, "a", a, lp.size());
         return lp[a];
     }
     template <RandomGenerator G>
     index_t sample(const vector<T>& q, G& rng) const {
-        const vector<T> p = probabilities(q);
+        const vector<T> p = log_probabilities_for("prefrl::policy::boltzmann::sample", q).array().exp();
         return sample_categorical<T>(std::span<const T>(p.data(), static_cast<std::size_t>(p.size())), rng);
     }
-    [[nodiscard]] T entropy(const vector<T>& q) const { return categorical_entropy<T>(log_probabilities(q)); }
+    [[nodiscard]] T entropy(const vector<T>& q) const { return categorical_entropy<T>(log_probabilities_for("prefrl::policy::boltzmann::entropy", q)); }
+
+private:
+    vector<T> log_probabilities_for(std::string_view fn, const vector<T>& q) const {
+        require_positive(fn, "temperature", temperature);
+        require(actions == 0 || q.size() == actions, fn, "got ", q.size(), " action values for ", actions, " actions");
+        detail::require_all_finite<T>(fn, "q", std::span<const T>(q.data(), static_cast<std::size_t>(q.size())));
+        return detail::log_softmax_for<T>(fn, "q", q / temperature);
+    }
 };
 
 }  // namespace prefrl::policy

@@ -7,21 +7,44 @@
 
 #include <cmath>
 #include <concepts>
+#include <algorithm>
 #include <limits>
 #include <span>
+#include <string_view>
 
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/types.hpp"
 
 namespace prefrl::policy {
 
-/// log softmax(z): z - logsumexp(z), stable for any finite logits.
+}  // namespace prefrl::policy
+
+namespace prefrl::detail {
+
+/// log softmax of `logits` for the public function `fn`: entries must be finite or -inf (an
+/// action with probability 0), and at least one finite.
+template <std::floating_point T>
+vector<T> log_softmax_for(std::string_view fn, std::string_view name, const Eigen::Ref<const vector<T>>& logits) {
+    require_non_empty(fn, name, static_cast<std::size_t>(logits.size()));
+    T top = -std::numeric_limits<T>::infinity();
+    for (Eigen::Index a = 0; a < logits.size(); ++a) {
+        require(!std::isnan(logits[a]) && logits[a] != std::numeric_limits<T>::infinity(), fn, name, "[", a,
+                "] must be finite or -inf, got ", logits[a]);
+        top = std::max(top, logits[a]);
+    }
+    require(std::isfinite(top), fn, name, " are all -inf: no action has a probability > 0");
+    return logits.array() - (top + std::log((logits.array() - top).exp().sum()));
+}
+
+}  // namespace prefrl::detail
+
+namespace prefrl::policy {
+
+/// log softmax(z): z - logsumexp(z), stable for any finite logits; an entry of -inf is an action
+/// of probability 0 (at least one entry must be finite; NaN and +inf are refused).
 template <std::floating_point T>
 vector<T> log_softmax(const Eigen::Ref<const vector<T>>& logits) {
-    require_non_empty("prefrl::policy::log_softmax", "logits", static_cast<std::size_t>(logits.size()));
-    const T top = logits.maxCoeff();
-    require(std::isfinite(top), "prefrl::policy::log_softmax", "logits must be finite, the largest is ", top);
-    return logits.array() - (top + std::log((logits.array() - top).exp().sum()));
+    return detail::log_softmax_for<T>("prefrl::policy::log_softmax", "logits", logits);
 }
 
 /// softmax(z).
@@ -51,8 +74,14 @@ vector<T> categorical_entropy_gradient(const Eigen::Ref<const vector<T>>& logits
 /// gives +inf).
 template <std::floating_point T>
 T categorical_kl(const Eigen::Ref<const vector<T>>& log_p, const Eigen::Ref<const vector<T>>& log_q) {
-    require_same_size("prefrl::policy::categorical_kl", "log_q", static_cast<std::size_t>(log_q.size()), "log_p",
-                      static_cast<std::size_t>(log_p.size()));
+    constexpr auto fn = "prefrl::policy::categorical_kl";
+    require_same_size(fn, "log_q", static_cast<std::size_t>(log_q.size()), "log_p", static_cast<std::size_t>(log_p.size()));
+    for (Eigen::Index a = 0; a < log_p.size(); ++a) {
+        require(!std::isnan(log_p[a]) && log_p[a] != std::numeric_limits<T>::infinity(), fn, "log_p[", a, "] must be finite or -inf, got ",
+                log_p[a]);
+        require(!std::isnan(log_q[a]) && log_q[a] != std::numeric_limits<T>::infinity(), fn, "log_q[", a, "] must be finite or -inf, got ",
+                log_q[a]);
+    }
     T kl = T(0);
     for (Eigen::Index a = 0; a < log_p.size(); ++a) {
         if (log_p[a] == -std::numeric_limits<T>::infinity()) continue;

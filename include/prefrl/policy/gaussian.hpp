@@ -8,10 +8,13 @@
 #include <cmath>
 #include <concepts>
 #include <numbers>
+#include <span>
+#include <string_view>
 
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/random.hpp"
 #include "prefrl/core/types.hpp"
+#include "prefrl/detail/offline_kernels.hpp"
 
 namespace prefrl::policy {
 
@@ -33,64 +36,85 @@ struct gaussian {
 
     /// mu = 0 (W = 0, b = 0), sigma = 1.
     static gaussian zeros(index_t action_dims, index_t features) {
-        require_positive("prefrl::policy::gaussian", "action_dims", action_dims);
-        require_positive("prefrl::policy::gaussian", "features", features);
+        constexpr auto fn = "prefrl::policy::gaussian::zeros";
+        require_positive(fn, "action_dims", action_dims);
+        require_positive(fn, "features", features);
+        checked_size_product(fn, "action_dims * features", action_dims, features);
         return {row_matrix<T>::Zero(action_dims, features), vector<T>::Zero(action_dims), vector<T>::Zero(action_dims)};
     }
 
-    [[nodiscard]] vector<T> mean(const vector<T>& phi) const {
-        constexpr auto fn = "prefrl::policy::gaussian";
-        require_same_size(fn, "features", static_cast<std::size_t>(phi.size()), "weights' columns", static_cast<std::size_t>(weights.cols()));
-        require(bias.size() == weights.rows() && log_std.size() == weights.rows(), fn, "bias and log_std must have ", weights.rows(),
-                " entries, got ", bias.size(), " and ", log_std.size());
-        return weights * phi + bias;
-    }
+    [[nodiscard]] vector<T> mean(const vector<T>& phi) const { return mean_for("prefrl::policy::gaussian::mean", phi); }
     [[nodiscard]] T log_prob(const vector<T>& phi, const vector<T>& a) const {
-        const vector<T> mu = mean(phi);
-        require_same_size("prefrl::policy::gaussian", "action", static_cast<std::size_t>(a.size()), "action dims",
-                          static_cast<std::size_t>(mu.size()));
+        constexpr auto fn = "prefrl::policy::gaussian::log_prob";
+        const vector<T> mu = mean_for(fn, phi);
+        check_action(fn, a);
         const auto z = (a - mu).array() * (-log_std.array()).exp();
         return -(T(0.5) * z.square() + log_std.array() + T(0.5) * std::log(T(2) * std::numbers::pi_v<T>)).sum();
     }
     template <RandomGenerator G>
     vector<T> sample(const vector<T>& phi, G& rng) const {
-        vector<T> a = mean(phi);
+        vector<T> a = mean_for("prefrl::policy::gaussian::sample", phi);
         for (Eigen::Index i = 0; i < a.size(); ++i) a[i] += std::exp(log_std[i]) * normal<T>(rng);
         return a;
     }
     /// `H = sum_i l_i + (n/2)(1 + log 2 pi)` (state-independent).
     [[nodiscard]] T entropy(const vector<T>& = {}) const {
+        check_shape("prefrl::policy::gaussian::entropy");
         return log_std.sum() + T(0.5) * static_cast<T>(log_std.size()) * (T(1) + std::log(T(2) * std::numbers::pi_v<T>));
     }
     /// `KL(pi(. | s) || other(. | s)) = sum_i [l2 - l1 + (sigma1^2 + (mu1 - mu2)^2) / (2 sigma2^2) - 1/2]`.
     [[nodiscard]] T kl(const vector<T>& phi, const gaussian& other) const {
-        const vector<T> mu1 = mean(phi), mu2 = other.mean(phi);
+        constexpr auto fn = "prefrl::policy::gaussian::kl";
+        require(other.weights.rows() == weights.rows() && other.weights.cols() == weights.cols(), fn, "other's weights are [",
+                other.weights.rows(), ", ", other.weights.cols(), "], this policy's [", weights.rows(), ", ", weights.cols(), "]");
+        const vector<T> mu1 = mean_for(fn, phi), mu2 = other.mean_for(fn, phi);
         const auto var1 = (T(2) * log_std.array()).exp(), var2 = (T(2) * other.log_std.array()).exp();
         return (other.log_std.array() - log_std.array() + (var1 + (mu1 - mu2).array().square()) / (T(2) * var2) - T(0.5)).sum();
     }
 
     [[nodiscard]] index_t num_parameters() const { return weights.size() + bias.size() + log_std.size(); }
     [[nodiscard]] vector<T> parameters() const {
+        check_shape("prefrl::policy::gaussian::parameters");
         vector<T> theta(num_parameters());
         theta << Eigen::Map<const vector<T>>(weights.data(), weights.size()), bias, log_std;
         return theta;
     }
     void set_parameters(const vector<T>& theta) {
-        require_same_size("prefrl::policy::gaussian::set_parameters", "theta", static_cast<std::size_t>(theta.size()),
-                          "the parameters", static_cast<std::size_t>(num_parameters()));
+        constexpr auto fn = "prefrl::policy::gaussian::set_parameters";
+        check_shape(fn);
+        require_same_size(fn, "theta", static_cast<std::size_t>(theta.size()), "the parameters", static_cast<std::size_t>(num_parameters()));
+        detail::require_all_finite<T>(fn, "theta", std::span<const T>(theta.data(), static_cast<std::size_t>(theta.size())));
         Eigen::Map<vector<T>>(weights.data(), weights.size()) = theta.head(weights.size());
         bias = theta.segment(weights.size(), bias.size());
         log_std = theta.tail(log_std.size());
     }
     [[nodiscard]] vector<T> grad_log_prob(const vector<T>& phi, const vector<T>& a) const {
-        const vector<T> mu = mean(phi);
-        require_same_size("prefrl::policy::gaussian", "action", static_cast<std::size_t>(a.size()), "action dims",
-                          static_cast<std::size_t>(mu.size()));
+        constexpr auto fn = "prefrl::policy::gaussian::grad_log_prob";
+        const vector<T> mu = mean_for(fn, phi);
+        check_action(fn, a);
         const vector<T> d_mu = (a - mu).array() * (T(-2) * log_std.array()).exp();
         const row_matrix<T> d_w = d_mu * phi.transpose();
         vector<T> g(num_parameters());
         g << Eigen::Map<const vector<T>>(d_w.data(), d_w.size()), d_mu, ((a - mu).array().square() * (T(-2) * log_std.array()).exp() - T(1)).matrix();
         return g;
+    }
+
+private:
+    // bias and log_std have one entry per action dimension; log_std is finite
+    void check_shape(std::string_view fn) const {
+        require(bias.size() == weights.rows() && log_std.size() == weights.rows(), fn, "bias and log_std must have ", weights.rows(),
+                " entries, got ", bias.size(), " and ", log_std.size());
+        detail::require_all_finite<T>(fn, "log_std", std::span<const T>(log_std.data(), static_cast<std::size_t>(log_std.size())));
+    }
+    vector<T> mean_for(std::string_view fn, const vector<T>& phi) const {
+        check_shape(fn);
+        require_same_size(fn, "features", static_cast<std::size_t>(phi.size()), "weights' columns", static_cast<std::size_t>(weights.cols()));
+        detail::require_all_finite<T>(fn, "phi", std::span<const T>(phi.data(), static_cast<std::size_t>(phi.size())));
+        return weights * phi + bias;
+    }
+    void check_action(std::string_view fn, const vector<T>& a) const {
+        require_same_size(fn, "action", static_cast<std::size_t>(a.size()), "action dims", static_cast<std::size_t>(weights.rows()));
+        detail::require_all_finite<T>(fn, "a", std::span<const T>(a.data(), static_cast<std::size_t>(a.size())));
     }
 };
 

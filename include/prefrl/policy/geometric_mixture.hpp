@@ -48,12 +48,12 @@ struct geometric_mixture {
         vector<T> mix(lp.size());
         for (Eigen::Index a = 0; a < lp.size(); ++a)  // 0 * -inf is 0: a side with weight 0 does not veto
             mix[a] = (m == T(1) ? T(0) : (T(1) - m) * lp[a]) + (m == T(0) ? T(0) : m * lr[a]);
-        return log_softmax<T>(mix);
+        return detail::log_softmax_for<T>(fn, "the mixed log-probabilities", mix);
     }
     [[nodiscard]] vector<T> probabilities(const state_type& s) const { return log_probabilities(s).array().exp(); }
     [[nodiscard]] T log_prob(const state_type& s, const action_type& a) const {
         const vector<T> lp = log_probabilities(s);
-        require(a >= 0 && a < lp.size(), "prefrl::policy::geometric_mixture", "action must be in [0, ", lp.size(), "), got ", a);
+        require_index("prefrl::policy::geometric_mixture::log_prob", "a", a, lp.size());
         return lp[static_cast<Eigen::Index>(a)];
     }
     template <RandomGenerator G>

@@ -9,6 +9,7 @@
 #include <span>
 
 #include "prefrl/core/error.hpp"
+#include "prefrl/core/ranges.hpp"
 #include "prefrl/core/math.hpp"
 #include "prefrl/core/types.hpp"
 
@@ -36,6 +37,15 @@ struct kto {
     double beta = 0.1;
     double desirable_weight = 1.0;
     double undesirable_weight = 1.0;
+
+    /// The same for any contiguous ranges (`std::vector<double>`, `Eigen::VectorX`), the scalar
+    /// deduced. `desirable` views contiguous bools (a `std::array<bool, N>`, a `bool[]`);
+    /// `std::vector<bool>` is not contiguous and cannot be viewed.
+    template <ScalarRange P, ScalarRange R, ScalarRange KP, ScalarRange KR>
+        requires ScalarRangesOfOneType<P, R, KP, KR>
+    auto operator()(const P& policy, const R& reference, const KP& kl_policy, const KR& kl_reference, std::span<const bool> desirable) const {
+        return operator()<range_scalar_t<P>>(as_span(policy), as_span(reference), as_span(kl_policy), as_span(kl_reference), desirable);
+    }
 
     template <std::floating_point T>
     kto_result<T> operator()(std::span<const T> policy, std::span<const T> reference, std::span<const T> kl_policy,

@@ -13,6 +13,7 @@
 #include <span>
 
 #include "prefrl/core/error.hpp"
+#include "prefrl/core/ranges.hpp"
 #include "prefrl/core/types.hpp"
 
 namespace prefrl::detail {
@@ -69,11 +70,27 @@ vector<T> lambda_returns(std::span<const T> r_t, std::span<const T> discount_t, 
     return detail::lambda_returns("prefrl::value::lambda_returns", r_t, discount_t, v_t, lambda_);
 }
 
+/// The same for any contiguous ranges (`std::vector`, `std::array`, `Eigen::VectorX`), the scalar
+/// deduced: `lambda_returns(r, discounts, v, 0.9)`.
+template <ScalarRange R, ScalarRange D, ScalarRange V>
+    requires ScalarRangesOfOneType<R, D, V>
+vector<range_scalar_t<R>> lambda_returns(const R& r_t, const D& discount_t, const V& v_t, double lambda_) {
+    using T = range_scalar_t<R>;
+    return lambda_returns<T>(as_span(r_t), as_span(discount_t), as_span(v_t), static_cast<T>(lambda_));
+}
+
 /// **Discounted returns** (rlax `discounted_returns`): `lambda_returns` with lambda = 1, so only
 /// the last entry of `v_t` bootstraps (`G[k] = r[k] + g[k] G[k+1]`, `G[T-1] = r + g v_t[T-1]`).
 template <std::floating_point T>
 vector<T> discounted_returns(std::span<const T> r_t, std::span<const T> discount_t, std::span<const T> v_t) {
     return detail::lambda_returns("prefrl::value::discounted_returns", r_t, discount_t, v_t, T(1));
+}
+
+/// The same for any contiguous ranges, the scalar deduced.
+template <ScalarRange R, ScalarRange D, ScalarRange V>
+    requires ScalarRangesOfOneType<R, D, V>
+vector<range_scalar_t<R>> discounted_returns(const R& r_t, const D& discount_t, const V& v_t) {
+    return discounted_returns<range_scalar_t<R>>(as_span(r_t), as_span(discount_t), as_span(v_t));
 }
 
 /// **n-step bootstrapped returns** (rlax `n_step_bootstrapped_returns`): for each k, the
@@ -97,6 +114,14 @@ vector<T> n_step_bootstrapped_returns(std::span<const T> r_t, std::span<const T>
         g[static_cast<Eigen::Index>(k)] = acc;
     }
     return g;
+}
+
+/// The same for any contiguous ranges, the scalar deduced.
+template <ScalarRange R, ScalarRange D, ScalarRange V>
+    requires ScalarRangesOfOneType<R, D, V>
+vector<range_scalar_t<R>> n_step_bootstrapped_returns(const R& r_t, const D& discount_t, const V& v_t, int n, double lambda_t = 1.0) {
+    using T = range_scalar_t<R>;
+    return n_step_bootstrapped_returns<T>(as_span(r_t), as_span(discount_t), as_span(v_t), n, static_cast<T>(lambda_t));
 }
 
 /// **Truncated generalized advantage estimation** (Schulman et al. 2016, "High-Dimensional
@@ -123,6 +148,14 @@ vector<T> truncated_generalized_advantage_estimation(std::span<const T> r_t, std
         advantage[static_cast<Eigen::Index>(k)] = next;
     }
     return advantage;
+}
+
+/// The same for any contiguous ranges, the scalar deduced.
+template <ScalarRange R, ScalarRange D, ScalarRange V>
+    requires ScalarRangesOfOneType<R, D, V>
+vector<range_scalar_t<R>> truncated_generalized_advantage_estimation(const R& r_t, const D& discount_t, double lambda_, const V& values) {
+    using T = range_scalar_t<R>;
+    return truncated_generalized_advantage_estimation<T>(as_span(r_t), as_span(discount_t), static_cast<T>(lambda_), as_span(values));
 }
 
 }  // namespace prefrl::value
