@@ -23,6 +23,7 @@
 #include "prefrl/preference/nash_md.hpp"
 #include "prefrl/preference/nca.hpp"
 #include "prefrl/preference/orpo.hpp"
+#include "prefrl/preference/owning_pair_batch.hpp"
 #include "prefrl/preference/pair_batch.hpp"
 #include "prefrl/preference/population.hpp"
 #include "prefrl/preference/preference_game.hpp"

@@ -170,6 +170,19 @@ std::vector<bad_input> mdp_rows() {
          "prefrl::mdp::greedy_policy: q must have at least one action column, got [2, 0]"},
         {"greedy_policy", "a NaN", [] { (void)mdp::greedy_policy<double>(prefrl::row_matrix<double>::Constant(2, 2, nan)); },
          "prefrl::mdp::greedy_policy: q(0, 0) must not be NaN"},
+        {"value_iteration", "max_sweeps = 0 (options)", [] { (void)mdp::value_iteration(env::chain<double>(3), {.max_sweeps = 0}); },
+         "prefrl::mdp::value_iteration: max_sweeps must be > 0, got 0"},
+        {"policy_iteration", "max_iterations = 0 (options)", [] { (void)mdp::policy_iteration(env::chain<double>(3), {.max_iterations = 0}); },
+         "prefrl::mdp::policy_iteration: max_iterations must be > 0, got 0"},
+        {"relative_value_iteration", "tau = 1 (options)",
+         [] { (void)mdp::relative_value_iteration(env::two_state_average_reward<double>(), {.tau = 1.0}); },
+         "prefrl::mdp::relative_value_iteration: tau must be in [0, 1), got 1"},
+        {"evaluate_policy_iterative", "tolerance NaN (options)",
+         [] {
+             const auto m = env::chain<double>(3);
+             (void)mdp::evaluate_policy_iterative(m, prefrl::row_matrix<double>::Constant(3, 2, 0.5), {.tolerance = nan});
+         },
+         "prefrl::mdp::evaluate_policy_iterative: tolerance must be finite, got nan"},
         {"value_iteration", "max_sweeps = 0", [] { (void)mdp::value_iteration(env::chain<double>(3), 1e-10, 0); },
          "prefrl::mdp::value_iteration: max_sweeps must be > 0, got 0"},
         {"value_iteration", "epsilon +inf", [] { (void)mdp::value_iteration(env::chain<double>(3), inf); },

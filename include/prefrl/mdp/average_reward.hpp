@@ -45,6 +45,13 @@ average_reward_solution<T> policy_gain(const tabular_mdp<T>& mdp, std::type_iden
     return out;
 }
 
+/// Settings of `relative_value_iteration`.
+struct relative_value_iteration_options {
+    double tau = 0.5;          ///< the aperiodicity transform, in [0, 1)
+    double tolerance = 1e-10;  ///< stop when the span of `T w - w` is below this
+    int max_sweeps = 1000000;
+};
+
 /// **Relative value iteration** (White 1963) with the aperiodicity transform
 /// `P_tau = tau I + (1 - tau) P` (same gain and optimal policies, bias h / (1 - tau)):
 /// `w <- T w - (T w)(0)`, `(T w)(s) = max_a [R(s, a) + sum_s' P_tau(s, a, s') w(s')]`, until the
@@ -52,9 +59,10 @@ average_reward_solution<T> policy_gain(const tabular_mdp<T>& mdp, std::type_iden
 /// original MDP (h*(0) = 0) and the greedy policy. tau = 0 is plain RVI (it may not converge on
 /// periodic chains).
 template <std::floating_point T>
-average_reward_solution<T> relative_value_iteration(const tabular_mdp<T>& mdp, double tau = 0.5, double tolerance = 1e-10,
-                                                    int max_sweeps = 1000000) {
+average_reward_solution<T> relative_value_iteration(const tabular_mdp<T>& mdp, const relative_value_iteration_options& options = {}) {
     constexpr auto fn = "prefrl::mdp::relative_value_iteration";
+    const double tau = options.tau, tolerance = options.tolerance;
+    const int max_sweeps = options.max_sweeps;
     mdp.validate(fn);
     require(tau >= 0.0 && tau < 1.0, fn, "tau must be in [0, 1), got ", tau);
     require_finite(fn, "tolerance", tolerance);
@@ -84,6 +92,14 @@ average_reward_solution<T> relative_value_iteration(const tabular_mdp<T>& mdp, d
     out.bias = move * w;
     out.policy = greedy_policy<T>(q);
     return out;
+}
+
+/// The positional form `relative_value_iteration(mdp, tau, tolerance, max_sweeps)`, kept for
+/// existing callers; prefer the options.
+template <std::floating_point T, std::floating_point U>
+average_reward_solution<T> relative_value_iteration(const tabular_mdp<T>& mdp, U tau, double tolerance = 1e-10, int max_sweeps = 1000000) {
+    return relative_value_iteration<T>(
+        mdp, relative_value_iteration_options{.tau = static_cast<double>(tau), .tolerance = tolerance, .max_sweeps = max_sweeps});
 }
 
 }  // namespace prefrl::mdp

@@ -102,13 +102,21 @@ vector<T> evaluate_policy(const tabular_mdp<T>& mdp, std::type_identity_t<const_
     return system.partialPivLu().solve(chain.r_pi);
 }
 
+/// Stopping rule of `evaluate_policy_iterative`.
+struct policy_evaluation_options {
+    double tolerance = 1e-12;  ///< stop when the largest change of a sweep is at most this
+    int max_sweeps = 1000000;
+};
+
 /// **Policy evaluation, iterative**: `v <- r_pi + gamma P~_pi v` from 0 until the largest change
-/// is at most `tolerance` (or `max_sweeps`); agrees with `evaluate_policy` to the tolerance
-/// over (1 - gamma).
+/// is at most `options.tolerance` (or `options.max_sweeps`); agrees with `evaluate_policy` to
+/// the tolerance over (1 - gamma).
 template <std::floating_point T>
-vector<T> evaluate_policy_iterative(const tabular_mdp<T>& mdp, std::type_identity_t<const_matrix_ref<T>> pi, double tolerance = 1e-12,
-                                    int max_sweeps = 1000000) {
+vector<T> evaluate_policy_iterative(const tabular_mdp<T>& mdp, std::type_identity_t<const_matrix_ref<T>> pi,
+                                    const policy_evaluation_options& options = {}) {
     constexpr auto fn = "prefrl::mdp::evaluate_policy_iterative";
+    const double tolerance = options.tolerance;
+    const int max_sweeps = options.max_sweeps;
     require_finite(fn, "tolerance", tolerance);
     require_positive(fn, "tolerance", tolerance);
     require_positive(fn, "max_sweeps", max_sweeps);
@@ -121,6 +129,14 @@ vector<T> evaluate_policy_iterative(const tabular_mdp<T>& mdp, std::type_identit
         if (change <= tolerance) break;
     }
     return v;
+}
+
+/// The positional form `evaluate_policy_iterative(mdp, pi, tolerance, max_sweeps)`, kept for
+/// existing callers; prefer the options.
+template <std::floating_point T, std::floating_point E>
+vector<T> evaluate_policy_iterative(const tabular_mdp<T>& mdp, std::type_identity_t<const_matrix_ref<T>> pi, E tolerance,
+                                    int max_sweeps = 1000000) {
+    return evaluate_policy_iterative<T>(mdp, pi, policy_evaluation_options{.tolerance = static_cast<double>(tolerance), .max_sweeps = max_sweeps});
 }
 
 /// **Q from V**: `Q[s, a] = R[s, a] + gamma sum_s' P[s, a, s'] (1 - terminal[s']) V[s']`
@@ -176,6 +192,12 @@ struct dp_solution {
     int iterations = 0;            ///< sweeps (VI) or improvement steps (PI)
 };
 
+/// Stopping rule of `value_iteration`.
+struct value_iteration_options {
+    double epsilon = 1e-10;    ///< the greedy policy is epsilon-optimal; V is within epsilon / 2 of V*
+    int max_sweeps = 1000000;
+};
+
 /// **Value iteration** (Bellman 1957): `V_{k+1}(s) = max_a Q_k(s, a)` from V_0 = 0, stopping
 /// when `||V_{k+1} - V_k||_inf <= epsilon (1 - gamma) / (2 gamma)`, so that V is within
 /// epsilon / 2 of V* and its greedy policy is epsilon-optimal (Puterman, Theorem 6.3.1). One
@@ -183,8 +205,10 @@ struct dp_solution {
 /// of P's entries are nonzero (Garnet, grid worlds) P is converted once to a sparse matrix and
 /// a sweep reads only the nonzeros.
 template <std::floating_point T>
-dp_solution<T> value_iteration(const tabular_mdp<T>& mdp, double epsilon = 1e-10, int max_sweeps = 1000000) {
+dp_solution<T> value_iteration(const tabular_mdp<T>& mdp, const value_iteration_options& options = {}) {
     constexpr auto fn = "prefrl::mdp::value_iteration";
+    const double epsilon = options.epsilon;
+    const int max_sweeps = options.max_sweeps;
     mdp.validate(fn);
     require_finite(fn, "epsilon", epsilon);
     require_positive(fn, "epsilon", epsilon);
@@ -221,12 +245,25 @@ dp_solution<T> value_iteration(const tabular_mdp<T>& mdp, double epsilon = 1e-10
     return out;
 }
 
+/// The positional form `value_iteration(mdp, epsilon, max_sweeps)`, kept for existing callers;
+/// prefer the options.
+template <std::floating_point T, std::floating_point E>
+dp_solution<T> value_iteration(const tabular_mdp<T>& mdp, E epsilon, int max_sweeps = 1000000) {
+    return value_iteration<T>(mdp, value_iteration_options{.epsilon = static_cast<double>(epsilon), .max_sweeps = max_sweeps});
+}
+
+/// Stopping rule of `policy_iteration`.
+struct policy_iteration_options {
+    int max_iterations = 10000;  ///< improvement steps
+};
+
 /// **Policy iteration** (Howard 1960): from action 0 everywhere, evaluate exactly, switch a
 /// state's action only when another is better by more than `1e-12 max(1, |Q(s, pi(s))|)` (no
 /// cycling on ties), until stable.
 template <std::floating_point T>
-dp_solution<T> policy_iteration(const tabular_mdp<T>& mdp, int max_iterations = 10000) {
+dp_solution<T> policy_iteration(const tabular_mdp<T>& mdp, const policy_iteration_options& options = {}) {
     constexpr auto fn = "prefrl::mdp::policy_iteration";
+    const int max_iterations = options.max_iterations;
     mdp.validate(fn);
     require_positive(fn, "max_iterations", max_iterations);
     dp_solution<T> out{{}, {}, deterministic_policy(static_cast<std::size_t>(mdp.states()), 0), 0};
@@ -250,6 +287,14 @@ dp_solution<T> policy_iteration(const tabular_mdp<T>& mdp, int max_iterations = 
         if (stable) break;
     }
     return out;
+}
+
+/// The positional form `policy_iteration(mdp, max_iterations)`, kept for existing callers;
+/// prefer the options.
+template <std::floating_point T, std::integral I>
+dp_solution<T> policy_iteration(const tabular_mdp<T>& mdp, I max_iterations) {
+    require(std::in_range<int>(max_iterations), "prefrl::mdp::policy_iteration", "max_iterations must fit an int, got ", max_iterations);
+    return policy_iteration<T>(mdp, policy_iteration_options{.max_iterations = static_cast<int>(max_iterations)});
 }
 
 }  // namespace prefrl::mdp
