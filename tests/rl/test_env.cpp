@@ -97,6 +97,14 @@ TEST_CASE("TD control on cliff walking: Q-learning finds the cliff path, SARSA t
         const auto learned = value::learn_tabular_control<double>(world, method, 0.99, settings, rng);
         REQUIRE(learned.episode_returns.size() == static_cast<std::size_t>(settings.episodes));
         returns.push_back(greedy_return(cliff, learned.q.values));
+        // the options form, method and gamma in the options, is the same loop: the same seed, the same bits
+        env::tabular_environment<double> again(cliff);
+        prefrl::generator rng_again(5);
+        settings.method = method;
+        settings.gamma = 0.99;
+        const auto same = value::learn_tabular_control(again, settings, rng_again);
+        CHECK(same.q.values == learned.q.values);
+        CHECK(same.episode_returns == learned.episode_returns);
     }
     INFO("greedy returns: Q-learning " << returns[0] << ", SARSA " << returns[1] << ", expected SARSA " << returns[2]
                                        << ", double Q " << returns[3]);

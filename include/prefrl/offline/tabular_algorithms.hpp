@@ -204,26 +204,11 @@ double in_sample_minimizer(std::string_view fn, const Loss& loss, const std::vec
     return 0.5 * (low + high);
 }
 
-}  // namespace prefrl::detail
-
-namespace prefrl::offline {
-
-/// **In-sample value learning, tabular** — the value step shared by IQL (Kostrikov et al. 2022,
-/// `expectile`), XQL (Garg et al. 2023, `gumbel`) and Dual RL's f-DVL (Sikchi et al. 2024,
-/// `fdvl`): V(s) minimizes the value loss of the data's Q(s, a) at s (weighted by the data's
-/// counts), `Q(s, a) = mean over the data's (s, a) of r + gamma (1 - terminal) V(s')`, iterated;
-/// never a max over actions the data lacks. The policy is extracted by advantage-weighted BC
-/// (weights `min(exp((Q - V) / temperature), 100)`, as IQL and DVL do). Optional per-transition
-/// `weights` (trajectory weighting) weight every average, as training on batches drawn with
-/// those probabilities does. `value_loss` is any `InSampleValueLoss`; V(s) is found from the sign
-/// of its slope, so the loss must be convex in v. XQL's `gumbel` zeroes the gradient of entries
-/// with `(Q - V) / beta > max_clip` (as the authors' code does), which breaks that monotonicity
-/// when the data's Q at a state spread over more than `max_clip beta`: pick beta above it.
+// tabular_in_sample's body, its errors naming the public function `fn` (tabular_in_sample or tabular_iql)
 template <std::floating_point T, class Loss>
-    requires InSampleValueLoss<Loss, T>
-tabular_in_sample_result<T> tabular_in_sample(const transition_dataset<T>& data, index_t states, index_t actions, const Loss& value_loss,
-                                              const tabular_offline_options& options = {}, std::span<const T> weights = {},
-                                              std::string_view fn = "prefrl::offline::tabular_in_sample") {
+offline::tabular_in_sample_result<T> tabular_in_sample(std::string_view fn, const offline::transition_dataset<T>& data, index_t states,
+                                                       index_t actions, const Loss& value_loss, const offline::tabular_offline_options& options,
+                                                       std::span<const T> weights) {
     detail::check_tabular_offline_options(fn, options);
     std::vector<index_t> s, a, next;
     detail::tabular_indices(fn, data, states, actions, s, a, next);
@@ -258,7 +243,29 @@ tabular_in_sample_result<T> tabular_in_sample(const transition_dataset<T>& data,
     std::vector<T> extraction(s.size());
     for (std::size_t i = 0; i < s.size(); ++i)
         extraction[i] = static_cast<T>(weight(i) * std::min(std::exp((q(s[i], a[i]) - v[s[i]]) / options.temperature), 100.0));
-    return {q.cast<T>(), v.cast<T>(), tabular_bc<T>(data, states, actions, extraction)};
+    return {q.cast<T>(), v.cast<T>(), offline::tabular_bc<T>(data, states, actions, extraction)};
+}
+
+}  // namespace prefrl::detail
+
+namespace prefrl::offline {
+
+/// **In-sample value learning, tabular** — the value step shared by IQL (Kostrikov et al. 2022,
+/// `expectile`), XQL (Garg et al. 2023, `gumbel`) and Dual RL's f-DVL (Sikchi et al. 2024,
+/// `fdvl`): V(s) minimizes the value loss of the data's Q(s, a) at s (weighted by the data's
+/// counts), `Q(s, a) = mean over the data's (s, a) of r + gamma (1 - terminal) V(s')`, iterated;
+/// never a max over actions the data lacks. The policy is extracted by advantage-weighted BC
+/// (weights `min(exp((Q - V) / temperature), 100)`, as IQL and DVL do). Optional per-transition
+/// `weights` (trajectory weighting) weight every average, as training on batches drawn with
+/// those probabilities does. `value_loss` is any `InSampleValueLoss`; V(s) is found from the sign
+/// of its slope, so the loss must be convex in v. XQL's `gumbel` zeroes the gradient of entries
+/// with `(Q - V) / beta > max_clip` (as the authors' code does), which breaks that monotonicity
+/// when the data's Q at a state spread over more than `max_clip beta`: pick beta above it.
+template <std::floating_point T, class Loss>
+    requires InSampleValueLoss<Loss, T>
+tabular_in_sample_result<T> tabular_in_sample(const transition_dataset<T>& data, index_t states, index_t actions, const Loss& value_loss,
+                                              const tabular_offline_options& options = {}, std::span<const T> weights = {}) {
+    return detail::tabular_in_sample("prefrl::offline::tabular_in_sample", data, states, actions, value_loss, options, weights);
 }
 
 /// **IQL, tabular** (Kostrikov et al. 2022): `tabular_in_sample` with IQL's expectile loss at
@@ -268,7 +275,7 @@ tabular_in_sample_result<T> tabular_iql(const transition_dataset<T>& data, index
                                         std::span<const T> weights = {}) {
     constexpr auto fn = "prefrl::offline::tabular_iql";
     require_in_open(fn, "tau", options.tau, 0.0, 1.0);
-    return tabular_in_sample(data, states, actions, expectile{.tau = options.tau}, options, weights, fn);
+    return detail::tabular_in_sample(fn, data, states, actions, expectile{.tau = options.tau}, options, weights);
 }
 
 }  // namespace prefrl::offline

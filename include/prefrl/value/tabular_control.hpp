@@ -29,6 +29,8 @@ struct td_control_options {
     double alpha = 0.1;
     double epsilon = 0.1;
     index_t max_steps = 10000;  ///< per episode
+    td_control method = td_control::q_learning;  ///< the TD error (read by the `(environment, options, rng)` form)
+    double gamma = 0.99;                         ///< the discount, in [0, 1] (read by the `(environment, options, rng)` form)
 };
 
 /// What the loop learned: Q (for double Q-learning, the mean of its two tables) and the
@@ -131,6 +133,18 @@ td_control_result<T> learn_tabular_control(E& environment, td_control method, T 
     }
     out.q.values = method == td_control::double_q_learning ? row_matrix<T>((qa.values + qb.values) / T(2)) : qa.values;
     return out;
+}
+
+/// The loop with everything in the options, as prefrl's other loops:
+/// `learn_tabular_control(environment, {.method = td_control::sarsa, .gamma = 0.95}, rng)`, the
+/// scalar the environment's. (The form taking `method` and `gamma` as arguments ignores those
+/// two fields.)
+template <Environment E, RandomGenerator G>
+    requires std::integral<typename E::state_type> && std::integral<typename E::action_type> &&
+             requires(const E& e) { e.states(); e.actions(); }
+td_control_result<typename E::scalar_type> learn_tabular_control(E& environment, const td_control_options& options, G& rng) {
+    using T = typename E::scalar_type;
+    return learn_tabular_control<T>(environment, options.method, static_cast<T>(options.gamma), options, rng);
 }
 
 }  // namespace prefrl::value
