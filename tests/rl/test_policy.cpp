@@ -8,6 +8,7 @@
 #include <prefrl/policy.hpp>
 
 #include <cmath>
+#include <limits>
 #include <numbers>
 #include <vector>
 
@@ -85,6 +86,14 @@ TEST_CASE("epsilon-greedy shares the greedy mass among exact ties, Boltzmann's t
                         "prefrl::policy::boltzmann::probabilities: temperature must be > 0, got 0");
     REQUIRE_THROWS_WITH(policy::epsilon_greedy<double>{.epsilon = 1.5}.probabilities(q),
                         "prefrl::policy::epsilon_greedy::probabilities: epsilon must be in [0, 1], got 1.5");
+    // a masked action (value -inf) gets probability ~0 under Boltzmann (Eigen's vectorized exp
+    // clamps its argument, so exp(-inf) comes out near 1e-308, not 0); NaN is refused by name
+    const vector<double> masked{{1.0, -std::numeric_limits<double>::infinity(), 3.0}};
+    const vector<double> pm = policy::boltzmann<double>{}.probabilities(masked);
+    CHECK(pm[1] < 1e-300);
+    CHECK(pm[2] == Approx(std::exp(2.0) / (1.0 + std::exp(2.0))));
+    REQUIRE_THROWS_WITH(policy::boltzmann<double>{}.probabilities(vector<double>{{1.0, std::nan(""), 3.0}}),
+                        Catch::Contains("prefrl::policy::boltzmann::probabilities: q[1] must be finite or -inf, got nan"));
 }
 
 TEST_CASE("Gaussian policy: log-density, entropy, KL, sampling moments, gradient laws", "[rl][policy]") {

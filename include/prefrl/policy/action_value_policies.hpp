@@ -8,13 +8,13 @@
 
 #include <cmath>
 #include <concepts>
+#include <limits>
 #include <span>
 #include <string_view>
 
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/random.hpp"
 #include "prefrl/core/types.hpp"
-#include "prefrl/detail/offline_kernels.hpp"
 #include "prefrl/policy/categorical.hpp"
 
 namespace prefrl::policy {
@@ -52,8 +52,10 @@ private:
         require(epsilon >= T(0) && epsilon <= T(1), fn, "epsilon must be in [0, 1], got ", epsilon);
         require_non_empty(fn, "q", static_cast<std::size_t>(q.size()));
         require(actions == 0 || q.size() == actions, fn, "got ", q.size(), " action values for ", actions, " actions");
-        detail::require_all_finite<T>(fn, "q", std::span<const T>(q.data(), static_cast<std::size_t>(q.size())));
+        for (Eigen::Index a = 0; a < q.size(); ++a)  // -inf is allowed (never greedy), NaN and +inf are not
+            require(!std::isnan(q[a]) && q[a] != std::numeric_limits<T>::infinity(), fn, "q[", a, "] must be finite or -inf, got ", q[a]);
         const T top = q.maxCoeff();
+        require(std::isfinite(top), fn, "q must have a finite entry, got all -inf");
         const auto ties = static_cast<T>((q.array() == top).count());
         const auto n = static_cast<T>(q.size());
         vector<T> p = vector<T>::Constant(q.size(), epsilon / n);
@@ -97,7 +99,7 @@ private:
     vector<T> log_probabilities_for(std::string_view fn, const vector<T>& q) const {
         require_positive(fn, "temperature", temperature);
         require(actions == 0 || q.size() == actions, fn, "got ", q.size(), " action values for ", actions, " actions");
-        detail::require_all_finite<T>(fn, "q", std::span<const T>(q.data(), static_cast<std::size_t>(q.size())));
+        // an action value of -inf is a masked action (probability 0); NaN and +inf are refused
         return detail::log_softmax_for<T>(fn, "q", q / temperature);
     }
 };
