@@ -52,8 +52,7 @@ private:
         require(epsilon >= T(0) && epsilon <= T(1), fn, "epsilon must be in [0, 1], got ", epsilon);
         require_non_empty(fn, "q", static_cast<std::size_t>(q.size()));
         require(actions == 0 || q.size() == actions, fn, "got ", q.size(), " action values for ", actions, " actions");
-        for (Eigen::Index a = 0; a < q.size(); ++a)  // -inf is allowed (never greedy), NaN and +inf are not
-            require(!std::isnan(q[a]) && q[a] != std::numeric_limits<T>::infinity(), fn, "q[", a, "] must be finite or -inf, got ", q[a]);
+        detail::require_finite_or_minus_inf<T>(fn, "q", q);  // -inf is allowed (never greedy), NaN and +inf are not
         const T top = q.maxCoeff();
         require(std::isfinite(top), fn, "q must have a finite entry, got all -inf");
         const auto ties = static_cast<T>((q.array() == top).count());

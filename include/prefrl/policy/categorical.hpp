@@ -21,17 +21,20 @@ namespace prefrl::policy {
 
 namespace prefrl::detail {
 
+/// Throws naming `fn` and `name[i]` unless every entry is finite or -inf (NaN and +inf refused).
+template <std::floating_point T>
+void require_finite_or_minus_inf(std::string_view fn, std::string_view name, const Eigen::Ref<const vector<T>>& x) {
+    for (Eigen::Index a = 0; a < x.size(); ++a)
+        require(!std::isnan(x[a]) && x[a] != std::numeric_limits<T>::infinity(), fn, name, "[", a, "] must be finite or -inf, got ", x[a]);
+}
+
 /// log softmax of `logits` for the public function `fn`: entries must be finite or -inf (an
 /// action with probability 0), and at least one finite.
 template <std::floating_point T>
 vector<T> log_softmax_for(std::string_view fn, std::string_view name, const Eigen::Ref<const vector<T>>& logits) {
     require_non_empty(fn, name, static_cast<std::size_t>(logits.size()));
-    T top = -std::numeric_limits<T>::infinity();
-    for (Eigen::Index a = 0; a < logits.size(); ++a) {
-        require(!std::isnan(logits[a]) && logits[a] != std::numeric_limits<T>::infinity(), fn, name, "[", a,
-                "] must be finite or -inf, got ", logits[a]);
-        top = std::max(top, logits[a]);
-    }
+    require_finite_or_minus_inf<T>(fn, name, logits);
+    const T top = logits.maxCoeff();
     require(std::isfinite(top), fn, name, " are all -inf: no action has a probability > 0");
     return logits.array() - (top + std::log((logits.array() - top).exp().sum()));
 }
@@ -76,12 +79,8 @@ template <std::floating_point T>
 T categorical_kl(const Eigen::Ref<const vector<T>>& log_p, const Eigen::Ref<const vector<T>>& log_q) {
     constexpr auto fn = "prefrl::policy::categorical_kl";
     require_same_size(fn, "log_q", static_cast<std::size_t>(log_q.size()), "log_p", static_cast<std::size_t>(log_p.size()));
-    for (Eigen::Index a = 0; a < log_p.size(); ++a) {
-        require(!std::isnan(log_p[a]) && log_p[a] != std::numeric_limits<T>::infinity(), fn, "log_p[", a, "] must be finite or -inf, got ",
-                log_p[a]);
-        require(!std::isnan(log_q[a]) && log_q[a] != std::numeric_limits<T>::infinity(), fn, "log_q[", a, "] must be finite or -inf, got ",
-                log_q[a]);
-    }
+    detail::require_finite_or_minus_inf<T>(fn, "log_p", log_p);
+    detail::require_finite_or_minus_inf<T>(fn, "log_q", log_q);
     T kl = T(0);
     for (Eigen::Index a = 0; a < log_p.size(); ++a) {
         if (log_p[a] == -std::numeric_limits<T>::infinity()) continue;
