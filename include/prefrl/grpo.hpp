@@ -11,6 +11,7 @@
 #include "prefrl/grpo/from_hidden.hpp"
 #include "prefrl/grpo/from_logits.hpp"
 #include "prefrl/grpo/kl_estimators.hpp"
+#include "prefrl/grpo/owning_token_batch.hpp"
 #include "prefrl/grpo/policy_loss.hpp"
 #include "prefrl/grpo/token_batch.hpp"
 

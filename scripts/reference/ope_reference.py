@@ -37,7 +37,8 @@ def normal(c):
 
 def influence(c, psi):
     r = normal(c)
-    se = np.sqrt((psi ** 2).sum()) / len(psi)
+    # psi has mean zero: sd(psi; ddof=1) / sqrt(n), the convention of every other estimator
+    se = np.sqrt((psi ** 2).sum() / (len(psi) - 1)) / np.sqrt(len(psi))
     r.update(standard_error=se, ci_lower=r["value"] - z * se, ci_upper=r["value"] + z * se)
     return r
 

@@ -227,6 +227,31 @@ TEST_CASE("EXP3 against a rotating adversary stays under its bound, both estimat
     CHECK(r2 < std::sqrt(2.0 * horizon * arms * std::log(double(arms))));
 }
 
+TEST_CASE("Thompson sampling: a fractional reward is binarized with the caller's generator in simulate", "[bandit]") {
+    // update(arm, r, rng): the Bernoulli(r) draw is the generator's next uniform
+    bandit::thompson_beta<double> ts(2, {.propensity_draws = 0});
+    prefrl::generator rng(9), copy(9);
+    ts.update(0, 0.5, rng);
+    const double expected_success = prefrl::uniform01<double>(copy) < 0.5 ? 1.0 : 0.0;
+    CHECK(ts.posterior_alpha(0) == 1.0 + expected_success);
+    CHECK(ts.posterior_beta(0) == 2.0 - expected_success);
+    CHECK(rng() == copy());  // one draw taken, no more
+    // simulate's generator alone fixes the run: two bandits with different binarize seeds agree
+    struct fractional_arms {  // rewards uniform on [mean - 0.1, mean + 0.1]: never 0 or 1
+        std::vector<double> means{0.3, 0.6};
+        [[nodiscard]] index_t num_arms() const { return 2; }
+        [[nodiscard]] double mean(index_t a) const { return means[static_cast<std::size_t>(a)]; }
+        [[nodiscard]] double best_mean() const { return 0.6; }
+        double pull(index_t a, prefrl::generator& g) const { return mean(a) + 0.2 * (prefrl::uniform01<double>(g) - 0.5); }
+    };
+    const auto run = [](std::uint64_t binarize_seed) {
+        bandit::thompson_beta<double> b(2, {.propensity_draws = 0, .binarize_seed = binarize_seed});
+        prefrl::generator g(4);
+        return bandit::simulate(b, fractional_arms{}, 200, g).arms;
+    };
+    CHECK(run(1) == run(2));
+}
+
 TEST_CASE("Bandits: the same seed gives the same decisions", "[bandit]") {
     const env::bernoulli_arms<float> arms({0.2f, 0.5f, 0.4f});
     const auto run = [&](auto b) {

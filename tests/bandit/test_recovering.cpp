@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <prefrl/bandit/recovering.hpp>
+#include <prefrl/core/bandit.hpp>
 
 using prefrl::index_t;
 namespace bandit = prefrl::bandit;
@@ -62,6 +63,9 @@ TEST_CASE("Recovering rewards: LP >= optimum >= the periodic plan, which stays c
     }
 }
 
+// it pulls K arms per period with idle-time rewards: not a Bandit, and its calls are named so
+static_assert(!prefrl::Bandit<bandit::recovering_ucb>);
+
 TEST_CASE("Recovering rewards: the online variant's regret against the offline plan grows like sqrt(T)", "[bandit][recovering][learning]") {
     constexpr index_t n = 4, k = 2, d_max = 4, horizon = 20000;
     double worst = 0.0;
@@ -73,13 +77,13 @@ TEST_CASE("Recovering rewards: the online variant's regret against the offline p
         std::vector<index_t> idle(n, d_max);
         double earned = 0.0;
         for (index_t t = 0; t < horizon; ++t) {
-            const auto pulls = learner.select(idle, t);
+            const auto pulls = learner.choose(idle, t);
             REQUIRE(static_cast<index_t>(pulls.size()) <= k);
             std::vector<bool> pulled(n, false);
             for (index_t i : pulls) {
                 const double mean = r[static_cast<std::size_t>(i)][static_cast<std::size_t>(idle[static_cast<std::size_t>(i)] - 1)];
                 earned += mean;
-                learner.update(i, idle[static_cast<std::size_t>(i)], mean + 0.1 * prefrl::normal<double>(rng));
+                learner.observe(i, idle[static_cast<std::size_t>(i)], mean + 0.1 * prefrl::normal<double>(rng));
                 pulled[static_cast<std::size_t>(i)] = true;
             }
             for (index_t i = 0; i < n; ++i) idle[static_cast<std::size_t>(i)] = pulled[static_cast<std::size_t>(i)] ? 1 : std::min(idle[static_cast<std::size_t>(i)] + 1, d_max);

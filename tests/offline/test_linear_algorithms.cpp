@@ -75,15 +75,23 @@ TEST_CASE("linear offline algorithms with one-hot features are the tabular ones"
     // ODICE: the same update on the same coordinates (Adam on w = the table)
     const auto odice_table = offline::tabular_odice<double>(scaled, states, 4);
     const auto odice_linear = offline::linear_odice<double>(x_scaled, 4);
+    // the one-options form and the former two-options form are the same call
+    const auto odice_two = offline::linear_odice(x_scaled, 4, offline::tabular_odice_options{.iterations = 50}, offline::linear_offline_options{.bc_steps = 20});
+    const auto odice_one = offline::linear_odice(x_scaled, 4, {.iterations = 50, .bc_steps = 20});
+    CHECK(odice_two.v_weights == odice_one.v_weights);
+    CHECK(odice_two.policy.weights == odice_one.policy.weights);
     CHECK((odice_table.v - odice_linear.v_weights).cwiseAbs().maxCoeff() < 1e-3 * odice_table.v.cwiseAbs().maxCoeff());
 
     // IQL: exact V by bisection (tabular) vs Adam steps on V's weights (linear)
     const auto iql_table = offline::tabular_iql<double>(scaled, states, 4);
     const auto iql_linear = offline::linear_in_sample<double>(x_scaled, 4, offline::expectile{.tau = 0.7});
     CHECK((iql_table.v - iql_linear.v_weights).cwiseAbs().maxCoeff() < 0.02 * iql_table.v.cwiseAbs().maxCoeff());
+    // linear_iql is linear_in_sample with expectile{options.tau}: the same bits
+    CHECK(offline::linear_iql(x_scaled, 4).v_weights == iql_linear.v_weights);
+    CHECK(offline::linear_iql(x_scaled, 4, {.tau = 0.9}).v_weights == offline::linear_in_sample(x_scaled, 4, offline::expectile{.tau = 0.9}).v_weights);
 
     // CQL: the same fitted-Q objective; the greedy policies score alike
-    const double cql_table = score(m, mdp::as_stochastic<double>(m, mdp::greedy_policy<double>(offline::tabular_cql<double>(data, states, 4))));
+    const double cql_table = score(m, offline::tabular_cql<double>(data, states, 4).policy);
     const auto cql_linear = offline::linear_cql<double>(x, 4);
     const double cql_linear_score = score(m, mdp::as_stochastic<double>(m, mdp::greedy_policy<double>(as_table(cql_linear.policy, states, false))));
     INFO("CQL normalized score: tabular " << cql_table << ", linear " << cql_linear_score);
@@ -131,5 +139,8 @@ TEST_CASE("linear BC: return weighting lifts it, bad input", "[offline][linear]"
     negative[5] = -1.0;
     REQUIRE_THROWS_WITH(offline::linear_bc<double>(x, 4, {}, negative), "prefrl::offline::linear_bc: weights[5] must be >= 0, got -1");
     REQUIRE_THROWS_WITH(offline::linear_odice<double>(x, 4, {.lambda_ = 0.0}), "prefrl::offline::linear_odice: lambda_ must be in (0, 1), got 0");
+    REQUIRE_THROWS_WITH(offline::linear_odice(x, 4, {.bc_steps = 0}), "prefrl::offline::linear_odice: bc_steps must be > 0, got 0");
+    REQUIRE_THROWS_WITH(offline::linear_iql(x, 4, {.tau = 1.0}), "prefrl::offline::linear_iql: tau must be in (0, 1), got 1");
+    REQUIRE_THROWS_WITH(offline::linear_in_sample(x, 4, offline::expectile{}, {.tau = 0.0}), Catch::Contains("linear_in_sample: tau"));
     REQUIRE_THROWS_WITH(offline::linear_cql<double>(x, 4, {.alpha = -1}), "prefrl::offline::linear_cql: alpha must be >= 0, got -1");
 }

@@ -29,8 +29,11 @@ TEST_CASE("tabular IQL and CQL beat behaviour cloning on random + expert data", 
     auto scaled = data;
     scaled.rewards *= offline::reward_scale_by_return_range(data);
     const double iql = score(m, offline::tabular_iql<double>(scaled, m.states(), 4).policy);
-    const auto q = offline::tabular_cql<double>(data, m.states(), 4, {.alpha = 1.0});
-    const double cql = score(m, mdp::as_stochastic<double>(m, mdp::greedy_policy<double>(q)));
+    const auto cql_result = offline::tabular_cql(data, m.states(), 4, {.alpha = 1.0});
+    const double cql = score(m, cql_result.policy);
+    // the result's policy is the greedy policy of its Q, its v the row maxima
+    CHECK(cql_result.policy.isApprox(mdp::as_stochastic<double>(m, mdp::greedy_policy(cql_result.q))));
+    CHECK(cql_result.v.isApprox(cql_result.q.rowwise().maxCoeff()));
     INFO("normalized scores: BC " << bc << ", IQL " << iql << ", CQL " << cql);
     CHECK(iql > bc + 20);
     CHECK(cql > bc + 20);
@@ -57,6 +60,35 @@ TEST_CASE("tabular offline algorithms: bad datasets", "[offline]") {
                                                                      Catch::Contains(", not an integer in [0, 5)"));
     REQUIRE_THROWS_WITH(offline::tabular_iql<double>(data, 27, 4, {.tau = 1.5}), "prefrl::offline::tabular_iql: tau must be in (0, 1), got 1.5");
     REQUIRE_THROWS_WITH(offline::tabular_cql<double>(data, 27, 4, {.alpha = -1}), "prefrl::offline::tabular_cql: alpha must be >= 0, got -1");
+    REQUIRE_THROWS_WITH(offline::tabular_bc(data, 27, 4, {.pseudo_count = -1.0}),
+                        "prefrl::offline::tabular_bc: pseudo_count must be finite and >= 0, got -1");
+}
+
+TEST_CASE("tabular BC: a pseudo-count smooths the counts, weights scale them", "[offline]") {
+    // two transitions at state 0 (actions 1 and 1), one at state 1 (action 0); 3 states, 2 actions
+    offline::transition_dataset<double> d;
+    d.observations = prefrl::row_matrix<double>(3, 1);
+    d.observations << 0, 0, 1;
+    d.actions = prefrl::row_matrix<double>(3, 1);
+    d.actions << 1, 1, 0;
+    d.rewards = Eigen::Vector3d::Zero();
+    d.next_observations = d.observations;
+    d.terminals = {0, 0, 1};
+    d.timeouts = {0, 0, 0};
+    d.episode_starts = {1, 0, 0};
+    const auto plain = offline::tabular_bc(d, 3, 2);
+    CHECK(plain(0, 1) == 1.0);
+    CHECK(plain(1, 0) == 1.0);
+    CHECK(plain(2, 0) == 0.5);  // unseen: uniform
+    const auto smoothed = offline::tabular_bc(d, 3, 2, {.pseudo_count = 1.0});
+    CHECK(smoothed(0, 0) == Approx(1.0 / 4.0));  // (0 + 1) / (2 + 2)
+    CHECK(smoothed(0, 1) == Approx(3.0 / 4.0));
+    CHECK(smoothed(1, 1) == Approx(1.0 / 3.0));
+    CHECK(smoothed(2, 1) == Approx(0.5));
+    const std::vector<double> w = {3.0, 1.0, 2.0};
+    const auto weighted = offline::tabular_bc(d, 3, 2, {.pseudo_count = 1.0}, std::span<const double>(w));
+    CHECK(weighted(0, 1) == Approx(5.0 / 6.0));  // (4 + 1) / (4 + 2)
+    CHECK(weighted(1, 0) == Approx(3.0 / 4.0));  // (2 + 1) / (2 + 2)
 }
 
 namespace {

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -24,6 +25,16 @@ using prefrl::row_matrix;
 namespace ope = prefrl::ope;
 
 namespace {
+
+// log() views the data's vectors: callable on an lvalue, refused on a temporary (it would dangle)
+template <class D>
+concept log_callable = requires(D&& d) { std::forward<D>(d).log(); };
+static_assert(log_callable<prefrl::env::logged_bandit_data<double>&>);
+static_assert(log_callable<const prefrl::env::logged_bandit_data<double>&>);
+static_assert(!log_callable<prefrl::env::logged_bandit_data<double>>);
+static_assert(!log_callable<const prefrl::env::logged_bandit_data<double>&&>);
+static_assert(log_callable<ope::bandit_log_recorder<double>&>);
+static_assert(!log_callable<ope::bandit_log_recorder<double>>);
 nlohmann::json load_reference() {
     std::ifstream in(prefrl::test::data_dir() + "/ope_reference.json");
     REQUIRE(in.good());

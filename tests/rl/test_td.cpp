@@ -122,7 +122,7 @@ TEST_CASE("TD(lambda): the backward view equals the lambda-return's forward view
         v_next.push_back(w0.dot(x[static_cast<std::size_t>(k) + 1]));
     }
     for (const double lam : {0.0, 0.7, 1.0}) {
-        value::td_lambda<double> td{.lambda = lam};
+        value::td_lambda<double> td{.lambda_ = lam};
         prefrl::vector<double> w = w0, backward = prefrl::vector<double>::Zero(features);
         for (int k = 0; k < n; ++k) {
             const auto i = static_cast<std::size_t>(k);
@@ -145,7 +145,7 @@ TEST_CASE("TD(lambda) learns the 5-state random walk's values (S&B Example 6.2)"
     // episodes' weights (0.005-0.021 over the same seeds) and, loosely, on the last iterate.
     for (const auto kind : {value::trace_kind::accumulating, value::trace_kind::replacing}) {
         prefrl::generator rng(3);
-        value::td_lambda<double> td{.lambda = 0.8, .trace = kind};
+        value::td_lambda<double> td{.lambda_ = 0.8, .trace = kind};
         prefrl::vector<double> w = prefrl::vector<double>::Zero(5), average = prefrl::vector<double>::Zero(5);
         const prefrl::vector<double> none = prefrl::vector<double>::Zero(5);
         for (int episode = 0; episode < 5000; ++episode) {

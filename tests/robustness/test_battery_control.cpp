@@ -573,28 +573,28 @@ std::vector<row> recovering_and_batched_rows() {
         {"recovering_ucb: K 4 of 3 arms", [] { (void)bandit::recovering_ucb(3, 4, 3, 10); }, {ucb, "K"}},
         {"recovering_ucb: arms times d_max overflows", [] { (void)bandit::recovering_ucb(huge / 2, 1, 4, 10); }, {ucb, "overflows"}},
         {"recovering_ucb: a table no machine holds", [] { (void)bandit::recovering_ucb(1 << 20, 1, 1 << 20, 10); }, {ucb, "d_max"}},
-        {"recovering_ucb::select: idle of 2 for 3 arms",
+        {"recovering_ucb::choose: idle of 2 for 3 arms",
          [] {
              bandit::recovering_ucb u(3, 1, 3, 10);
              const std::vector<index_t> two = {1, 2};
-             (void)u.select(two, 0);
+             (void)u.choose(two, 0);
          },
-         {ucb + "::select", "idle"}},
-        {"recovering_ucb::select: idle 0",
+         {ucb + "::choose", "idle"}},
+        {"recovering_ucb::choose: idle 0",
          [] {
              bandit::recovering_ucb u(3, 1, 3, 10);
              const std::vector<index_t> zero = {1, 0, 3};
-             (void)u.select(zero, 0);
+             (void)u.choose(zero, 0);
          },
-         {ucb + "::select", "idle[1]"}},
-        {"recovering_ucb::select: period -1",
+         {ucb + "::choose", "idle[1]"}},
+        {"recovering_ucb::choose: period -1",
          [=] {
              bandit::recovering_ucb u(3, 1, 3, 10);
-             (void)u.select(idle, -1);
+             (void)u.choose(idle, -1);
          },
-         {ucb + "::select", "t"}},
-        {"recovering_ucb::update: arm 3 of 3", [] { bandit::recovering_ucb(3, 1, 3, 10).update(3, 1, 0.5); }, {ucb + "::update", "arm"}},
-        {"recovering_ucb::update: a NaN reward", [] { bandit::recovering_ucb(3, 1, 3, 10).update(0, 1, nan); }, {ucb + "::update", "reward"}},
+         {ucb + "::choose", "t"}},
+        {"recovering_ucb::observe: arm 3 of 3", [] { bandit::recovering_ucb(3, 1, 3, 10).observe(3, 1, 0.5); }, {ucb + "::observe", "arm"}},
+        {"recovering_ucb::observe: a NaN reward", [] { bandit::recovering_ucb(3, 1, 3, 10).observe(0, 1, nan); }, {ucb + "::observe", "reward"}},
         {"logistic_oracle: l2 +inf", [] { (void)bandit::logistic_oracle<double>(3, 2, {.l2 = inf}); }, {lo, "l2"}},
         {"logistic_oracle: newton_steps 0", [] { (void)bandit::logistic_oracle<double>(3, 2, {.newton_steps = 0}); }, {lo, "newton_steps"}},
         {"logistic_oracle: context_size whose table overflows", [] { (void)bandit::logistic_oracle<double>(4, huge, {}); },

@@ -24,7 +24,7 @@ namespace prefrl::bandit {
 struct groupwise_regression_options {
     double eta = 0.0;          ///< Hedge rate > 0; 0 = `sqrt(2 ln N / horizon)` (Hedge's tuned rate)
     index_t horizon = 0;       ///< T, needed when eta = 0
-    double lambda = 1.0;       ///< ridge penalty of each group's model
+    double lambda_ = 1.0;       ///< ridge penalty of each group's model
     double loss_scale = 0.25;  ///< the loss is `loss_scale (yhat - y)^2` (1/4 keeps it in [0, 1] for y, yhat in [-1, 1])
 };
 
@@ -52,7 +52,7 @@ public:
         }
         require_positive(fn, "eta", options_.eta);
         require_positive(fn, "loss_scale", options_.loss_scale);
-        for (index_t g = 0; g < groups; ++g) models_.emplace_back(1, context_size, ridge_oracle_options{.lambda = options.lambda});
+        for (index_t g = 0; g < groups; ++g) models_.emplace_back(1, context_size, ridge_oracle_options{.lambda_ = options.lambda_});
         log_weight_.assign(static_cast<std::size_t>(groups), -std::log(static_cast<double>(groups)));
     }
     [[nodiscard]] index_t num_groups() const { return static_cast<index_t>(models_.size()); }

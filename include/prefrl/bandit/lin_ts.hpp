@@ -23,7 +23,7 @@ namespace prefrl::bandit {
 /// Options of `lin_ts`.
 struct lin_ts_options {
     double v = 1.0;                  ///< posterior scale, > 0 (MABWiser's and OBP's default; about the noise sd works best)
-    double lambda = 1.0;             ///< ridge penalty, > 0
+    double lambda_ = 1.0;             ///< ridge penalty, > 0
     index_t refactor_every = 10000;  ///< see `ridge_oracle_options`
     bool propensity = true;          ///< compute the exact propensity by quadrature (false: NaN, cheaper)
 };
@@ -41,7 +41,7 @@ class lin_ts {
 public:
     using scalar_type = T;
     lin_ts(index_t arms, index_t context_size, lin_ts_options options = {})
-        : model_(arms, context_size, {.lambda = options.lambda, .refactor_every = options.refactor_every}),
+        : model_(arms, context_size, {.lambda_ = options.lambda_, .refactor_every = options.refactor_every}),
           options_(options),
           score_means_(static_cast<std::size_t>(arms)),
           score_sds_(static_cast<std::size_t>(arms)),
@@ -71,12 +71,6 @@ public:
     void update(std::span<const T> x, index_t arm, T reward) {
         prefrl::detail::check_feedback("prefrl::bandit::lin_ts::update", x, context_size(), arm, num_arms(), reward);
         model_.fit(x, arm, reward);
-    }
-    /// The same from a logged round (context, arm, reward, propensity): the propensity is checked
-    /// (in (0, 1]) and not used, as this learner trains without importance weights.
-    void update(std::span<const T> x, index_t arm, T reward, T propensity) {
-        prefrl::detail::check_logged_propensity("prefrl::bandit::lin_ts::update", propensity);
-        update(x, arm, reward);
     }
 
 private:

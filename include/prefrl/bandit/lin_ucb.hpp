@@ -20,7 +20,7 @@ namespace prefrl::bandit {
 /// Options of `lin_ucb`.
 struct lin_ucb_options {
     double alpha = 1.0;              ///< width multiplier, >= 0 (MABWiser's default; Li et al.'s theory: 1 + sqrt(ln(2/delta)/2))
-    double lambda = 1.0;             ///< ridge penalty, > 0
+    double lambda_ = 1.0;             ///< ridge penalty, > 0
     index_t refactor_every = 10000;  ///< see `ridge_oracle_options`
 };
 
@@ -34,7 +34,7 @@ class lin_ucb {
 public:
     using scalar_type = T;
     lin_ucb(index_t arms, index_t context_size, lin_ucb_options options = {})
-        : model_(arms, context_size, {.lambda = options.lambda, .refactor_every = options.refactor_every}),
+        : model_(arms, context_size, {.lambda_ = options.lambda_, .refactor_every = options.refactor_every}),
           alpha_(options.alpha),
           scores_(static_cast<std::size_t>(arms)) {
         require_non_negative("prefrl::bandit::lin_ucb", "alpha", options.alpha);
@@ -62,12 +62,6 @@ public:
     void update(std::span<const T> x, index_t arm, T reward) {
         prefrl::detail::check_feedback("prefrl::bandit::lin_ucb::update", x, context_size(), arm, num_arms(), reward);
         model_.fit(x, arm, reward);
-    }
-    /// The same from a logged round (context, arm, reward, propensity): the propensity is checked
-    /// (in (0, 1]) and not used, as this learner trains without importance weights.
-    void update(std::span<const T> x, index_t arm, T reward, T propensity) {
-        prefrl::detail::check_logged_propensity("prefrl::bandit::lin_ucb::update", propensity);
-        update(x, arm, reward);
     }
 
 private:

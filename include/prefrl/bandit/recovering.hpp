@@ -320,6 +320,11 @@ struct recovering_ucb_options {
 /// `U_i(d) = min(r_max, mu_i(d) + sqrt(2 ln T / n_i(d)))` (r_max if (i, d) is untried), made
 /// non-decreasing by `U_i(d) <- min_{d' >= d} U_i(d')`. (Doubling epochs gave linear regret in our
 /// simulations: a bad optimistic plan held for a whole long epoch.)
+///
+/// Not a `Bandit`: it pulls up to K arms per period and an arm's reward depends on its idle
+/// time, so its calls say so — `choose(idle, t)` gives the period's arms, `observe(arm, idle,
+/// reward)` learns one pull. The caller keeps the idle times (1 after a pull, then +1 per period
+/// up to d_max).
 class recovering_ucb {
 public:
     recovering_ucb(index_t arms, index_t max_pulls, index_t d_max, index_t horizon, recovering_ucb_options options = {})
@@ -355,8 +360,8 @@ public:
     }
 
     /// The arms to pull in period t (0-based) given every arm's idle time; re-plans at epoch starts.
-    [[nodiscard]] std::vector<index_t> select(std::span<const index_t> idle, index_t t) {
-        constexpr auto fn = "prefrl::bandit::recovering_ucb::select";
+    [[nodiscard]] std::vector<index_t> choose(std::span<const index_t> idle, index_t t) {
+        constexpr auto fn = "prefrl::bandit::recovering_ucb::choose";
         require(idle.size() == sums_.size(), fn, "idle has ", idle.size(), " entries for ", sums_.size(), " arms");
         for (std::size_t i = 0; i < idle.size(); ++i)
             require(idle[i] >= 1 && idle[i] <= d_max_, fn, "idle[", i, "] must be in [1, ", d_max_, "], got ", idle[i]);
@@ -369,8 +374,8 @@ public:
     }
 
     /// Learns the reward of `arm` pulled after `idle` idle periods.
-    void update(index_t arm, index_t idle, double reward) {
-        constexpr auto fn = "prefrl::bandit::recovering_ucb::update";
+    void observe(index_t arm, index_t idle, double reward) {
+        constexpr auto fn = "prefrl::bandit::recovering_ucb::observe";
         require(arm >= 0 && arm < static_cast<index_t>(sums_.size()), fn, "arm must be in [0, ", sums_.size(), "), got ", arm);
         require(idle >= 1 && idle <= d_max_, fn, "idle must be in [1, ", d_max_, "], got ", idle);
         require(std::isfinite(reward), fn, "reward must be finite, got ", reward);

@@ -33,19 +33,13 @@ void check_feedback(std::string_view fn, std::span<const T> x, index_t d, index_
     require(std::isfinite(reward), fn, "reward must be finite, got ", reward);
 }
 
-/// Checks the propensity of a logged round passed to a contextual learner's update.
-template <std::floating_point T>
-void check_logged_propensity(std::string_view fn, T propensity) {
-    require(propensity > T(0) && propensity <= T(1), fn, "propensity must be in (0, 1], got ", propensity);
-}
-
 }  // namespace prefrl::detail
 
 namespace prefrl::bandit {
 
 /// Options of `ridge_oracle`.
 struct ridge_oracle_options {
-    double lambda = 1.0;            ///< ridge penalty, A_a starts at lambda I; > 0
+    double lambda_ = 1.0;            ///< ridge penalty, A_a starts at lambda I; > 0
     index_t refactor_every = 10000; ///< rebuild A_a^{-1} from a Cholesky factor of A_a every this many updates of arm a
 };
 
@@ -64,13 +58,13 @@ public:
         constexpr auto fn = "prefrl::bandit::ridge_oracle";
         require(arms >= 1, fn, "the number of arms must be >= 1, got ", arms);
         require(context_size >= 1, fn, "the context size must be >= 1, got ", context_size);
-        require_positive(fn, "lambda", options.lambda);
+        require_positive(fn, "lambda_", options.lambda_);
         require(options.refactor_every >= 1, fn, "refactor_every must be >= 1, got ", options.refactor_every);
         a_.setZero(arms * d_, d_);
         a_inv_.setZero(arms * d_, d_);
         for (index_t a = 0; a < arms; ++a) {
-            a_.block(a * d_, 0, d_, d_).diagonal().setConstant(static_cast<T>(options.lambda));
-            a_inv_.block(a * d_, 0, d_, d_).diagonal().setConstant(static_cast<T>(1.0 / options.lambda));
+            a_.block(a * d_, 0, d_, d_).diagonal().setConstant(static_cast<T>(options.lambda_));
+            a_inv_.block(a * d_, 0, d_, d_).diagonal().setConstant(static_cast<T>(1.0 / options.lambda_));
         }
         b_.setZero(arms, d_);
         theta_.setZero(arms, d_);

@@ -39,6 +39,35 @@ struct bandit_run {
     [[nodiscard]] double regret() const { return cumulative_regret.empty() ? 0.0 : cumulative_regret.back(); }
 };
 
+}  // namespace prefrl::bandit
+
+namespace prefrl::detail {
+
+/// `bandit.update(arm, reward, rng)` where the bandit draws when it learns (`thompson_beta`), so
+/// the loop's generator is the only source of randomness; `bandit.update(arm, reward)` otherwise.
+/// The most rounds a simulation records (4 arrays of `horizon` entries, 8.6 GB at the limit):
+/// a longer horizon is refused by name instead of failing to allocate or running for days.
+inline constexpr index_t max_simulation_horizon = index_t{1} << 28;
+
+inline void check_simulation_horizon(std::string_view fn, index_t horizon) {
+    require(horizon >= 1, fn, "horizon must be >= 1, got ", horizon);
+    require(horizon <= max_simulation_horizon, fn, "horizon must be <= ", max_simulation_horizon,
+            " (the run records 4 arrays of horizon entries), got ", horizon);
+}
+
+template <class B, class R, class G>
+void update_bandit(B& bandit, index_t arm, R reward, G& rng) {
+    if constexpr (requires { bandit.update(arm, reward, rng); }) {
+        bandit.update(arm, reward, rng);
+    } else {
+        bandit.update(arm, reward);
+    }
+}
+
+}  // namespace prefrl::detail
+
+namespace prefrl::bandit {
+
 /// Plays `horizon` rounds of a `Bandit` on stochastic arms (`env::bernoulli_arms`,
 /// `env::gaussian_arms`, or any type with `pull(a, rng)`, `mean(a)`, `best_mean()`); the regret
 /// is the pseudo-regret `sum_t (mu* - mu_{a_t})`.
@@ -50,7 +79,7 @@ template <Bandit B, class Arms, RandomGenerator G>
     }
 bandit_run simulate(B& bandit, const Arms& arms, index_t horizon, G& rng) {
     constexpr auto fn = "prefrl::bandit::simulate";
-    require(horizon >= 1, fn, "horizon must be >= 1, got ", horizon);
+    prefrl::detail::check_simulation_horizon(fn, horizon);
     prefrl::detail::check_same_arms(fn, bandit, arms, "the environment");
     bandit_run run;
     run.cumulative_regret.reserve(static_cast<std::size_t>(horizon));
@@ -59,7 +88,7 @@ bandit_run simulate(B& bandit, const Arms& arms, index_t horizon, G& rng) {
     for (index_t t = 0; t < horizon; ++t) {
         const auto d = bandit.select(rng);
         const auto r = arms.pull(d.arm, rng);
-        bandit.update(d.arm, r);
+        prefrl::detail::update_bandit(bandit, d.arm, r, rng);
         regret += best - arms.mean(d.arm);
         run.cumulative_regret.push_back(regret);
         run.arms.push_back(d.arm);
@@ -82,6 +111,8 @@ bandit_run simulate_adversarial(B& bandit, const Adversary& adversary, G& rng) {
     constexpr auto fn = "prefrl::bandit::simulate_adversarial";
     prefrl::detail::check_same_arms(fn, bandit, adversary, "the adversary");
     require(adversary.horizon() >= 0, fn, "the adversary's horizon must be >= 0, got ", adversary.horizon());
+    require(adversary.horizon() <= prefrl::detail::max_simulation_horizon, fn, "the adversary's horizon must be <= ",
+            prefrl::detail::max_simulation_horizon, ", got ", adversary.horizon());
     const index_t horizon = adversary.horizon();
     const index_t best = adversary.best_fixed_arm();
     bandit_run run;
@@ -89,7 +120,7 @@ bandit_run simulate_adversarial(B& bandit, const Adversary& adversary, G& rng) {
     for (index_t t = 0; t < horizon; ++t) {
         const auto d = bandit.select(rng);
         const auto r = adversary.reward(t, d.arm);
-        bandit.update(d.arm, r);
+        prefrl::detail::update_bandit(bandit, d.arm, r, rng);
         regret += static_cast<double>(adversary.reward(t, best)) - static_cast<double>(r);
         run.cumulative_regret.push_back(regret);
         run.arms.push_back(d.arm);
@@ -106,7 +137,7 @@ template <ContextualBandit B, class Env, RandomGenerator G>
 bandit_run simulate_contextual(B& bandit, const Env& env, index_t horizon, G& rng) {
     using T = typename B::scalar_type;
     constexpr auto fn = "prefrl::bandit::simulate_contextual";
-    require(horizon >= 1, fn, "horizon must be >= 1, got ", horizon);
+    prefrl::detail::check_simulation_horizon(fn, horizon);
     prefrl::detail::check_same_arms(fn, bandit, env, "the environment");
     if constexpr (requires { env.context_size(); })
         require(static_cast<index_t>(bandit.context_size()) == static_cast<index_t>(env.context_size()), fn,

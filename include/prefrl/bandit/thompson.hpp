@@ -79,7 +79,9 @@ struct thompson_beta_options {
 /// **Thompson sampling, Beta-Bernoulli** (Thompson 1933; Agrawal & Goyal 2012, "Analysis of
 /// Thompson Sampling for the Multi-armed Bandit Problem"): draw `theta_a ~ Beta(alpha0 + S_a,
 /// beta0 + n_a - S_a)`, play the argmax. Rewards in [0, 1]; a reward strictly inside (0, 1) is
-/// replaced by a Bernoulli(r) draw (Agrawal & Goyal), from the bandit's own seeded generator.
+/// replaced by a Bernoulli(r) draw (Agrawal & Goyal). `update(arm, reward, rng)` draws it from
+/// the caller's generator (the loops in `simulate.hpp` call that form); `update(arm, reward)`,
+/// the `Bandit` form, from a generator seeded with `options.binarize_seed`.
 ///
 /// Propensity: not closed-form. The whole posterior sample is redrawn `propensity_draws` times
 /// and `(1 + #{argmax = a_t}) / (1 + draws)` returned with `estimated = true` (OBP's BernoulliTS
@@ -119,10 +121,16 @@ public:
         return {arm, static_cast<T>(static_cast<double>(1 + hits) / static_cast<double>(1 + options_.propensity_draws)), true};
     }
 
-    void update(index_t arm, T reward) {
+    /// Learns `reward` in [0, 1] for `arm`; a reward inside (0, 1) becomes a Bernoulli(reward)
+    /// draw from the generator seeded with `options.binarize_seed`.
+    void update(index_t arm, T reward) { update(arm, reward, binarize_); }
+
+    /// As `update(arm, reward)`, the Bernoulli draw taken from `rng`.
+    template <RandomGenerator G>
+    void update(index_t arm, T reward, G& rng) {
         stats_.check_unit("prefrl::bandit::thompson_beta::update", arm, reward);
         double r = static_cast<double>(reward);
-        if (r > 0.0 && r < 1.0) r = uniform01<double>(binarize_) < r ? 1.0 : 0.0;
+        if (r > 0.0 && r < 1.0) r = uniform01<double>(rng) < r ? 1.0 : 0.0;
         stats_.add(arm, r);
     }
 

@@ -11,6 +11,7 @@
 #include <limits>
 #include <span>
 
+#include "prefrl/core/ranges.hpp"
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/types.hpp"
 #include "prefrl/detail/offline_kernels.hpp"
@@ -107,6 +108,12 @@ vector<T> exponential_advantage_weights(std::span<const T> advantages, double te
     return w;
 }
 
+/// The same for any contiguous range (`std::vector`, `Eigen::VectorX`), the scalar deduced.
+template <ScalarRange R>
+vector<range_scalar_t<R>> exponential_advantage_weights(const R& advantages, double temperature, double max_weight = 100.0) {
+    return exponential_advantage_weights<range_scalar_t<R>>(as_span(advantages), temperature, max_weight);
+}
+
 /// **CRR's binary weights** `1[A > 0]` (Wang et al. 2020, "Critic Regularized Regression").
 template <std::floating_point T>
 vector<T> binary_advantage_weights(std::span<const T> advantages) {
@@ -116,6 +123,12 @@ vector<T> binary_advantage_weights(std::span<const T> advantages) {
         w[static_cast<Eigen::Index>(i)] = advantages[i] > T(0) ? T(1) : T(0);
     }
     return w;
+}
+
+/// The same for any contiguous range, the scalar deduced.
+template <ScalarRange R>
+vector<range_scalar_t<R>> binary_advantage_weights(const R& advantages) {
+    return binary_advantage_weights<range_scalar_t<R>>(as_span(advantages));
 }
 
 /// **d3rlpy's AWAC weights** `B softmax(A / lambda)` over the batch (they average to 1).
@@ -137,6 +150,12 @@ vector<T> softmax_advantage_weights(std::span<const T> advantages, double lambda
     return w;
 }
 
+/// The same for any contiguous range, the scalar deduced.
+template <ScalarRange R>
+vector<range_scalar_t<R>> softmax_advantage_weights(const R& advantages, double lambda_ = 1.0) {
+    return softmax_advantage_weights<range_scalar_t<R>>(as_span(advantages), lambda_);
+}
+
 /// **ODICE's actor weights** `min(max(delta_f, 0), max_weight)` of the forward residuals
 /// (Mao et al. 2024), clipped at 100.
 template <std::floating_point T>
@@ -148,6 +167,12 @@ vector<T> odice_weights(std::span<const T> delta_forward, double max_weight = 10
         w[static_cast<Eigen::Index>(i)] = static_cast<T>(std::clamp(static_cast<double>(delta_forward[i]), 0.0, max_weight));
     }
     return w;
+}
+
+/// The same for any contiguous range, the scalar deduced.
+template <ScalarRange R>
+vector<range_scalar_t<R>> odice_weights(const R& delta_forward, double max_weight = 100.0) {
+    return odice_weights<range_scalar_t<R>>(as_span(delta_forward), max_weight);
 }
 
 }  // namespace prefrl::offline

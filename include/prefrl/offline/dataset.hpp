@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "prefrl/core/csv.hpp"
 #include "prefrl/core/environment.hpp"
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/random.hpp"
@@ -178,22 +179,6 @@ std::vector<index_t> sample_indices(std::span<const T> probabilities, index_t co
 
 }  // namespace prefrl::offline
 
-namespace prefrl::detail {
-
-/// The comma-separated cells of one CSV line, empty ones included ("a,,b," is 4 cells).
-inline std::vector<std::string> csv_cells(const std::string& line) {
-    std::vector<std::string> cells;
-    std::size_t begin = 0;
-    while (true) {
-        const std::size_t comma = line.find(',', begin);
-        cells.push_back(line.substr(begin, comma == std::string::npos ? std::string::npos : comma - begin));
-        if (comma == std::string::npos) return cells;
-        begin = comma + 1;
-    }
-}
-
-}  // namespace prefrl::detail
-
 namespace prefrl::offline {
 
 /// **Writes a dataset as CSV**: a header, then one row per transition with the columns
@@ -261,12 +246,7 @@ transition_dataset<T> load_csv(const std::string& path) {
         if (!line.empty() && line.back() == '\r') line.pop_back();  // Windows line endings
         if (line.empty()) continue;
         std::vector<double> values;
-        for (const std::string& cell : detail::csv_cells(line)) {
-            char* end = nullptr;
-            const double x = std::strtod(cell.c_str(), &end);
-            require(end != cell.c_str() && *end == '\0', fn, path, " line ", number, ": '", cell, "' is not a number");
-            values.push_back(x);
-        }
+        for (const std::string& cell : detail::csv_cells(line)) values.push_back(detail::csv_number(fn, path, number, cell));
         require(values.size() == columns, fn, path, " line ", number, " has ", values.size(), " values, the header ", columns);
         for (std::size_t j = columns - 3; j < columns; ++j)
             require(values[j] == 0.0 || values[j] == 1.0, fn, path, " line ", number, ": ", header[j], " must be 0 or 1, got ",

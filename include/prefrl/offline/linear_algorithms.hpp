@@ -36,6 +36,7 @@ struct linear_offline_options {
     int inner_steps = 10;            ///< optimizer steps per outer iteration (V's Adam, CQL's descent)
     int bc_steps = 300;              ///< descent steps of every BC fit (the policy)
     double alpha = 1.0;              ///< CQL's penalty weight
+    double tau = 0.7;                ///< IQL's expectile (`linear_iql`), in (0, 1)
     double temperature = 1.0 / 3.0;  ///< policy extraction: weights min(exp(A / temperature), 100)
     double ridge = 1e-8;             ///< L2 weight of every least-squares and BC fit
     double relative_learning_rate = 0.01;  ///< Adam's step of the V fit, as a fraction of max |Q| over the data
@@ -62,6 +63,7 @@ inline void check_linear_offline_options(std::string_view fn, const offline::lin
     require_positive(fn, "inner_steps", o.inner_steps);
     require_positive(fn, "bc_steps", o.bc_steps);
     require_non_negative(fn, "alpha", o.alpha);
+    require_in_open(fn, "tau", o.tau, 0.0, 1.0);
     require_positive(fn, "temperature", o.temperature);
     require_positive(fn, "ridge", o.ridge);
     require_positive(fn, "relative_learning_rate", o.relative_learning_rate);
@@ -240,28 +242,18 @@ policy::linear_softmax<T> linear_extraction(const linear_data& d, const row_matr
     return linear_bc_fit<T>(d, share, actions, options.ridge, options.bc_steps);
 }
 
-}  // namespace prefrl::detail
-
-namespace prefrl::offline {
-
-/// **In-sample value learning with linear V and Q** (IQL, XQL, f-DVL — see `tabular_in_sample`):
-/// each outer iteration fits Q per action by ridge least squares to `r + gamma (1 - terminal)
-/// V(s')`, then takes `inner_steps` Adam steps on V's weights along the value loss's gradient
-/// (`X^T d_v`; Adam's step is `relative_learning_rate` times the largest |Q| on the data, so it
-/// follows the reward scale); the policy is advantage-weighted linear BC.
+/// `linear_in_sample`'s body; `fn` names the function the user called.
 template <std::floating_point T, class Loss>
-    requires InSampleValueLoss<Loss, T>
-linear_value_result<T> linear_in_sample(const transition_dataset<T>& data, index_t actions, const Loss& value_loss,
-                                        const linear_offline_options& options = {}) {
-    constexpr auto fn = "prefrl::offline::linear_in_sample";
-    detail::check_linear_offline_options(fn, options);
-    const auto d = detail::linear_dataset(fn, data, actions, options.gamma);
+offline::linear_value_result<T> linear_in_sample(std::string_view fn, const offline::transition_dataset<T>& data, index_t actions, const Loss& value_loss,
+                                                 const offline::linear_offline_options& options) {
+    check_linear_offline_options(fn, options);
+    const auto d = linear_dataset(fn, data, actions, options.gamma);
     const Eigen::Index n = d.x.rows(), k = d.x.cols();
     row_matrix<double> q_weights = row_matrix<double>::Zero(actions, k);
     Eigen::VectorXd w = Eigen::VectorXd::Zero(k), q(n), targets(n);
     std::vector<T> q_t(static_cast<std::size_t>(n)), v_t(static_cast<std::size_t>(n));
     std::vector<double> gradient(static_cast<std::size_t>(k));
-    const detail::per_action_least_squares least_squares(d, actions, options.ridge);
+    const per_action_least_squares least_squares(d, actions, options.ridge);
     for (int outer = 0; outer < options.iterations; ++outer) {
         targets = d.r + d.bootstrap.cwiseProduct(d.x_next * w);
         least_squares.fit(targets, q_weights);
@@ -278,8 +270,34 @@ linear_value_result<T> linear_in_sample(const transition_dataset<T>& data, index
         }
     }
     const Eigen::VectorXd v = d.x * w;
-    return {q_weights.cast<T>(), w.cast<T>(), detail::linear_extraction<T>(d, q_weights, v, actions, options)};
+    return {q_weights.cast<T>(), w.cast<T>(), linear_extraction<T>(d, q_weights, v, actions, options)};
 }
+
+}  // namespace prefrl::detail
+
+namespace prefrl::offline {
+
+/// **In-sample value learning with linear V and Q** (IQL, XQL, f-DVL — see `tabular_in_sample`):
+/// each outer iteration fits Q per action by ridge least squares to `r + gamma (1 - terminal)
+/// V(s')`, then takes `inner_steps` Adam steps on V's weights along the value loss's gradient
+/// (`X^T d_v`; Adam's step is `relative_learning_rate` times the largest |Q| on the data, so it
+/// follows the reward scale); the policy is advantage-weighted linear BC.
+template <std::floating_point T, class Loss>
+    requires InSampleValueLoss<Loss, T>
+linear_value_result<T> linear_in_sample(const transition_dataset<T>& data, index_t actions, const Loss& value_loss,
+                                        const linear_offline_options& options = {}) {
+    return detail::linear_in_sample("prefrl::offline::linear_in_sample", data, actions, value_loss, options);
+}
+
+/// **IQL with linear V and Q** (Kostrikov et al. 2022): `linear_in_sample` with IQL's expectile
+/// loss at `options.tau` — the same options field as `tabular_iql`'s.
+template <std::floating_point T>
+linear_value_result<T> linear_iql(const transition_dataset<T>& data, index_t actions, const linear_offline_options& options = {}) {
+    constexpr auto fn = "prefrl::offline::linear_iql";
+    require_in_open(fn, "tau", options.tau, 0.0, 1.0);
+    return detail::linear_in_sample(fn, data, actions, expectile{.tau = options.tau}, options);
+}
+
 
 /// **CQL-Q-learning with a linear Q** (Kumar et al. 2020, CQL(H)): fitted Q iteration, each
 /// step minimizing `mean_i (1/2)(Q(s_i, a_i) - y_i)^2 + alpha mean_i (logsumexp Q(s_i, .) - Q(s_i, a_i))`
@@ -328,17 +346,32 @@ linear_value_result<T> linear_cql(const transition_dataset<T>& data, index_t act
     return {q_weights.cast<T>(), vector<T>(), policy::linear_softmax<T>{(q_weights / options.temperature).cast<T>()}};
 }
 
-/// **ODICE with a linear V** (Mao et al. 2024; see `tabular_odice`): the same full-batch update
-/// with V(s) = w . phi(s), the forward and backward gradients taken in w (through phi(s) and
-/// phi(s')), combined as `options.gradient` says, Adam on w. The policy is linear BC weighted by
-/// `max(delta_f, 0)`. With one-hot features it is `tabular_odice`.
+/// Settings of `linear_odice`: ODICE's (as `tabular_odice_options`, the same defaults) and its
+/// linear BC's.
+struct linear_odice_options {
+    double gamma = 0.95;
+    double lambda_ = 0.6;          ///< weight of the f* term; 1 - lambda_ weighs mean V(s)
+    double eta = 1.0;              ///< weight of the backward term
+    double target_update = 0.005;  ///< EMA rate of the target weights
+    double learning_rate = 0.3;    ///< Adam's
+    int iterations = 4000;         ///< full-batch steps
+    odice_gradient gradient = odice_gradient::orthogonal;
+    double ridge = 1e-8;           ///< L2 weight of the policy's BC fit
+    int bc_steps = 300;            ///< descent steps of the policy's BC fit
+};
+
+}  // namespace prefrl::offline
+
+namespace prefrl::detail {
+
 template <std::floating_point T>
-linear_value_result<T> linear_odice(const transition_dataset<T>& data, index_t actions, const tabular_odice_options& options = {},
-                                    const linear_offline_options& policy_options = {}) {
-    constexpr auto fn = "prefrl::offline::linear_odice";
-    detail::check_odice_options(fn, options);
-    detail::check_linear_offline_options(fn, policy_options);
-    const auto d = detail::linear_dataset(fn, data, actions, options.gamma);
+offline::linear_value_result<T> linear_odice(std::string_view fn, const offline::transition_dataset<T>& data, index_t actions,
+                                             const offline::tabular_odice_options& options, const offline::linear_offline_options& policy_options) {
+    using offline::odice_gradient;
+    check_odice_options(fn, options);
+    require_positive(fn, "ridge", policy_options.ridge);
+    require_positive(fn, "bc_steps", policy_options.bc_steps);
+    const auto d = linear_dataset(fn, data, actions, options.gamma);
     const Eigen::Index n = d.x.rows(), k = d.x.cols();
     const auto f_star_slope = [](double y) { return y >= -2.0 ? 1.0 + y / 2.0 : 0.0; };
     Eigen::VectorXd w = Eigen::VectorXd::Zero(k), target = w, forward(n), backward(n), coef_f(n), coef_b(n);
@@ -357,7 +390,7 @@ linear_value_result<T> linear_odice(const transition_dataset<T>& data, index_t a
         const Eigen::VectorXd g_f = d.x.transpose() * coef_f, g_b = d.x_next.transpose() * coef_b;
         Eigen::VectorXd combined = g_f + g_b;
         if (options.gradient == odice_gradient::orthogonal)
-            combined = odice_project<double>(std::span<const double>(g_f.data(), static_cast<std::size_t>(k)),
+            combined = offline::odice_project<double>(std::span<const double>(g_f.data(), static_cast<std::size_t>(k)),
                                              std::span<const double>(g_b.data(), static_cast<std::size_t>(k)));
         Eigen::Map<Eigen::VectorXd>(g.data(), k) = combined + (1.0 - lambda) * mean_features;
         adam.step(std::span<double>(w.data(), static_cast<std::size_t>(k)), std::span<const double>(g));
@@ -365,7 +398,35 @@ linear_value_result<T> linear_odice(const transition_dataset<T>& data, index_t a
     }
     forward = d.r + d.bootstrap.cwiseProduct(d.x_next * target) - d.x * w;
     const Eigen::VectorXd share = d.count.cwiseProduct(forward.cwiseMax(0.0).cwiseMin(100.0));  // odice_weights
-    return {row_matrix<T>(), w.cast<T>(), detail::linear_bc_fit<T>(d, share, actions, policy_options.ridge, policy_options.bc_steps)};
+    return {row_matrix<T>(), w.cast<T>(), linear_bc_fit<T>(d, share, actions, policy_options.ridge, policy_options.bc_steps)};
+}
+
+}  // namespace prefrl::detail
+
+namespace prefrl::offline {
+
+/// **ODICE with a linear V** (Mao et al. 2024; see `tabular_odice`): the same full-batch update
+/// with V(s) = w . phi(s), the forward and backward gradients taken in w (through phi(s) and
+/// phi(s')), combined as `options.gradient` says, Adam on w. The policy is linear BC weighted by
+/// `max(delta_f, 0)`. With one-hot features it is `tabular_odice`.
+template <std::floating_point T>
+linear_value_result<T> linear_odice(const transition_dataset<T>& data, index_t actions, const linear_odice_options& options = {}) {
+    const tabular_odice_options odice{.gamma = options.gamma,
+                                      .lambda_ = options.lambda_,
+                                      .eta = options.eta,
+                                      .target_update = options.target_update,
+                                      .learning_rate = options.learning_rate,
+                                      .iterations = options.iterations,
+                                      .gradient = options.gradient};
+    return detail::linear_odice("prefrl::offline::linear_odice", data, actions, odice, {.bc_steps = options.bc_steps, .ridge = options.ridge});
+}
+
+/// The former form, ODICE's options and the BC fit's apart (only `ridge` and `bc_steps` of
+/// `policy_options` are read); prefer `linear_odice_options`.
+template <std::floating_point T>
+linear_value_result<T> linear_odice(const transition_dataset<T>& data, index_t actions, const tabular_odice_options& options,
+                                    const linear_offline_options& policy_options) {
+    return detail::linear_odice("prefrl::offline::linear_odice", data, actions, options, policy_options);
 }
 
 }  // namespace prefrl::offline

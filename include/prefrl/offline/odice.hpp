@@ -9,6 +9,7 @@
 #include <concepts>
 #include <span>
 
+#include "prefrl/core/ranges.hpp"
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/types.hpp"
 #include "prefrl/detail/offline_kernels.hpp"
@@ -46,6 +47,13 @@ vector<T> odice_project(std::span<const T> g_forward, std::span<const T> g_backw
     const double c = dot / std::max(norm, 1e-10);
     vector<T> out = static_cast<T>(1.0 - c) * f + b;
     return out;
+}
+
+/// The same for any contiguous ranges of one scalar type, the scalar deduced.
+template <ScalarRange F, ScalarRange G>
+    requires ScalarRangesOfOneType<F, G>
+vector<range_scalar_t<F>> odice_project(const F& g_forward, const G& g_backward) {
+    return odice_project<range_scalar_t<F>>(as_span(g_forward), as_span(g_backward));
 }
 
 }  // namespace prefrl::offline

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "prefrl/core/error.hpp"
+#include "prefrl/core/regularizer.hpp"
 #include "prefrl/core/types.hpp"
 
 #include <Eigen/Cholesky>
@@ -60,13 +61,23 @@ namespace prefrl::offline {
 /// count of a at s in the data, uniform where s never appears. With `weights` from
 /// `return_weighted_sampling` / `advantage_weighted_sampling` it is BC on the reweighted data
 /// (Hong et al. 2023); with exponentiated advantages it is AWR / IQL's policy extraction.
+/// Settings of `tabular_bc`.
+struct tabular_bc_options {
+    double pseudo_count = 0.0;  ///< added to every (s, a) count before normalizing (Laplace smoothing); >= 0, finite
+};
+
+/// **Tabular behaviour cloning** with options, the convention of the other learners:
+/// `pi(a | s)` proportional to `pseudo_count` plus the (weighted) count of a at s.
 template <std::floating_point T>
-row_matrix<T> tabular_bc(const transition_dataset<T>& data, index_t states, index_t actions, std::span<const T> weights = {}) {
+row_matrix<T> tabular_bc(const transition_dataset<T>& data, index_t states, index_t actions, const tabular_bc_options& options,
+                         std::span<const T> weights = {}) {
     constexpr auto fn = "prefrl::offline::tabular_bc";
+    require(std::isfinite(options.pseudo_count) && options.pseudo_count >= 0.0, fn, "pseudo_count must be finite and >= 0, got ",
+            options.pseudo_count);
     std::vector<index_t> s, a, next;
     detail::tabular_indices(fn, data, states, actions, s, a, next);
     require(weights.empty() || weights.size() == s.size(), fn, "weights has ", weights.size(), " entries but the dataset ", s.size());
-    row_matrix<T> counts = row_matrix<T>::Zero(states, actions);
+    row_matrix<T> counts = row_matrix<T>::Constant(states, actions, static_cast<T>(options.pseudo_count));
     for (std::size_t i = 0; i < s.size(); ++i) {
         const T w = weights.empty() ? T(1) : weights[i];
         require(w >= T(0) && std::isfinite(w), fn, "weights[", i, "] must be >= 0, got ", w);
@@ -82,6 +93,24 @@ row_matrix<T> tabular_bc(const transition_dataset<T>& data, index_t states, inde
     }
     return counts;
 }
+
+/// `tabular_bc(data, states, actions, {}, weights)`: plain counts.
+template <std::floating_point T>
+row_matrix<T> tabular_bc(const transition_dataset<T>& data, index_t states, index_t actions, std::span<const T> weights = {}) {
+    return tabular_bc(data, states, actions, tabular_bc_options{}, weights);
+}
+
+/// What the tabular value learners return (`tabular_cql`, `tabular_in_sample`, `tabular_iql`).
+template <std::floating_point T>
+struct tabular_value_result {
+    row_matrix<T> q;       ///< Q(s, a) (for the in-sample learners: meaningful where the data has (s, a))
+    vector<T> v;           ///< V(s): CQL's max_a Q(s, a); in-sample: the value loss's minimizer over the data's Q(s, .)
+    row_matrix<T> policy;  ///< pi(a|s). CQL: greedy in Q (one-hot); in-sample: advantage-weighted BC, pi(a|s) ∝ sum over data at (s, a) of min(exp((Q - V) / temperature), 100)
+};
+
+/// The name of `tabular_value_result` for the in-sample learners.
+template <std::floating_point T>
+using tabular_in_sample_result = tabular_value_result<T>;
 
 /// Settings of the tabular offline value learners.
 struct tabular_offline_options {
@@ -113,10 +142,11 @@ namespace prefrl::offline {
 /// each step minimizing over the table
 /// `sum_i (1/2)(Q(s_i, a_i) - y_i)^2 + alpha sum_i (logsumexp Q(s_i, .) - Q(s_i, a_i))`,
 /// `y_i = r_i + gamma (1 - terminal_i) max_a Q_k(s'_i, a)` (Newton steps on each state's row, whose
-/// problem is separable). Returns Q; its greedy policy is the algorithm's. Actions the data never
-/// takes at s are pushed down, so the greedy policy stays on the data's support.
+/// problem is separable). Returns Q, `v(s) = max_a Q(s, a)` and the greedy policy (the first of
+/// tied actions, as `mdp::greedy_policy`), the algorithm's. Actions the data never takes at s are pushed down, so the greedy
+/// policy stays on the data's support.
 template <std::floating_point T>
-row_matrix<T> tabular_cql(const transition_dataset<T>& data, index_t states, index_t actions, const tabular_offline_options& options = {}) {
+tabular_value_result<T> tabular_cql(const transition_dataset<T>& data, index_t states, index_t actions, const tabular_offline_options& options = {}) {
     constexpr auto fn = "prefrl::offline::tabular_cql";
     detail::check_tabular_offline_options(fn, options);
     std::vector<index_t> s, a, next;
@@ -149,27 +179,22 @@ row_matrix<T> tabular_cql(const transition_dataset<T>& data, index_t states, ind
             q.row(state) = row.transpose();
         }
     }
-    return q.cast<T>();
+    tabular_value_result<T> out{q.cast<T>(), q.rowwise().maxCoeff().cast<T>(), row_matrix<T>::Zero(states, actions)};
+    for (index_t state = 0; state < states; ++state) {
+        Eigen::Index best = 0;
+        q.row(state).maxCoeff(&best);  // the first of tied actions, as mdp::greedy_policy
+        out.policy(state, best) = T(1);
+    }
+    return out;
 }
-
-/// What `tabular_in_sample` (and `tabular_iql`) returns.
-template <std::floating_point T>
-struct tabular_in_sample_result {
-    row_matrix<T> q;       ///< Q(s, a) (meaningful where the data has (s, a))
-    vector<T> v;           ///< V(s), the value loss's minimizer over the data's Q(s, .)
-    row_matrix<T> policy;  ///< advantage-weighted BC: pi(a|s) ∝ sum over data at (s, a) of min(exp((Q - V) / temperature), 100)
-};
 
 /// The former name of `tabular_in_sample_result`.
 template <std::floating_point T>
 using tabular_iql_result = tabular_in_sample_result<T>;
 
-/// A value-regression term that in-sample value learning can use: called on spans (q, v), its
-/// result has `d_v`, the gradient in v (`expectile`, `gumbel`, `fdvl`, or your own; convex in v).
+/// `prefrl::InSampleValueLoss` (`<prefrl/core/regularizer.hpp>`), under its former name.
 template <class L, class T>
-concept InSampleValueLoss = requires(const L& loss, std::span<const T> x) {
-    { loss(x, x).d_v } -> std::convertible_to<vector<T>>;
-};
+concept InSampleValueLoss = prefrl::InSampleValueLoss<L, T>;
 
 }  // namespace prefrl::offline
 

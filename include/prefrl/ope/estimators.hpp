@@ -27,7 +27,7 @@ template <std::floating_point T>
 struct policy_value_estimate {
     T value{};            ///< the estimate V
     vector<T> per_round;  ///< the terms c_i whose mean is V
-    T standard_error{};   ///< sd(c; ddof=1)/sqrt(n); influence form for snips and sndr; +inf if n = 1
+    T standard_error{};   ///< sd(c; ddof=1)/sqrt(n) (snips, sndr: sd(psi; ddof=1)/sqrt(n) of the influence terms); +inf if n = 1
     T ci_lower{};         ///< V - 1.959964 standard_error
     T ci_upper{};         ///< V + 1.959964 standard_error
 };
@@ -118,13 +118,15 @@ ope::policy_value_estimate<T> normal_estimate(const std::vector<double>& c) {
 }
 
 /// Self-normalized estimators: the value with the influence-function standard error
-/// sqrt(sum psi_i^2) / n (psi has mean zero by construction).
+/// sd(psi; ddof = 1) / sqrt(n) = sqrt(sum psi_i^2 / (n - 1) / n) (psi has mean zero by
+/// construction), the n - 1 convention of `normal_estimate`; +inf if n = 1.
 template <std::floating_point T>
 ope::policy_value_estimate<T> influence_estimate(const std::vector<double>& c, const std::vector<double>& psi) {
     ope::policy_value_estimate<T> out = normal_estimate<T>(c);
     double ss = 0.0;
     for (double x : psi) ss += x * x;
-    const double se = std::sqrt(ss) / static_cast<double>(psi.size());
+    const double n = static_cast<double>(psi.size());
+    const double se = psi.size() > 1 ? std::sqrt(ss / (n - 1.0) / n) : std::numeric_limits<double>::infinity();
     const double value = static_cast<double>(out.value);
     out.standard_error = static_cast<T>(se);
     out.ci_lower = static_cast<T>(value - ope::normal_95_quantile * se);
@@ -153,6 +155,7 @@ using action_matrix = std::type_identity_t<const_matrix_ref<T>>;
 /// correct and pi_b covers pi_e. A deterministic logging policy (UCB, greedy) logs pscore = 1
 /// and gives other actions no support: IPS of a different target is then meaningless.
 struct ips {
+    static constexpr std::string_view name = "ips";  ///< the name `off_policy_evaluation` reports
     template <std::floating_point T>
     policy_value_estimate<T> operator()(const bandit_log<T>& log, action_matrix<T> action_dist) const {
         const auto t = prefrl::detail::prepare_ope<T>("prefrl::ope::ips", log, action_dist, nullptr);
@@ -165,6 +168,7 @@ struct ips {
 /// **Clipped IPS** (Bottou et al. 2013; OBP `ipw` with `lambda_`): `c_i = min(w_i, lambda_) r_i`.
 /// lambda_ > 0; the default, +inf, is plain IPS.
 struct clipped_ips {
+    static constexpr std::string_view name = "clipped_ips";  ///< the name `off_policy_evaluation` reports
     double lambda_ = std::numeric_limits<double>::infinity();
     template <std::floating_point T>
     policy_value_estimate<T> operator()(const bandit_log<T>& log, action_matrix<T> action_dist) const {
@@ -181,6 +185,7 @@ struct clipped_ips {
 /// `c_i = w_i r_i / mean(w)`. Biased but consistent, and much less variable than IPS. The
 /// standard error uses the influence values `psi_i = w_i (r_i - V) / mean(w)`.
 struct snips {
+    static constexpr std::string_view name = "snips";  ///< the name `off_policy_evaluation` reports
     template <std::floating_point T>
     policy_value_estimate<T> operator()(const bandit_log<T>& log, action_matrix<T> action_dist) const {
         constexpr auto fn = "prefrl::ope::snips";
@@ -197,6 +202,7 @@ struct snips {
 /// **Direct method** (Beygelzimer & Langford 2009; OBP `dm`): `c_i = sum_a pi_e(a|x_i) qhat(x_i, a)`.
 /// Uses no propensities; biased as much as the reward model is.
 struct dm {
+    static constexpr std::string_view name = "dm";  ///< the name `off_policy_evaluation` reports
     template <std::floating_point T>
     policy_value_estimate<T> operator()(const bandit_log<T>& log, action_matrix<T> action_dist,
                                         action_matrix<T> q_hat) const {
@@ -210,6 +216,7 @@ struct dm {
 /// Unbiased if either the propensities or the reward model are correct. lambda_ > 0 clips the
 /// weights; the default, +inf, does not.
 struct dr {
+    static constexpr std::string_view name = "dr";  ///< the name `off_policy_evaluation` reports
     double lambda_ = std::numeric_limits<double>::infinity();
     template <std::floating_point T>
     policy_value_estimate<T> operator()(const bandit_log<T>& log, action_matrix<T> action_dist,
@@ -227,6 +234,7 @@ struct dr {
 /// `c_i = sum_a pi_e(a|x_i) qhat(x_i, a) + w_i (r_i - qhat(x_i, a_i)) / mean(w)`; the standard
 /// error uses `psi_i = dm_i - mean(dm) + w_i (e_i - ebar_w) / mean(w)`, `ebar_w = sum w e / sum w`.
 struct sndr {
+    static constexpr std::string_view name = "sndr";  ///< the name `off_policy_evaluation` reports
     template <std::floating_point T>
     policy_value_estimate<T> operator()(const bandit_log<T>& log, action_matrix<T> action_dist,
                                         action_matrix<T> q_hat) const {
@@ -252,6 +260,7 @@ struct sndr {
 /// tau here): `c_i = sum_a pi_e(a|x_i) qhat(x_i, a) + 1[w_i <= tau] w_i (r_i - qhat(x_i, a_i))`.
 /// Rounds whose weight exceeds tau fall back to the direct method. tau >= 0; +inf (default) is DR.
 struct switch_dr {
+    static constexpr std::string_view name = "switch_dr";  ///< the name `off_policy_evaluation` reports
     double tau = std::numeric_limits<double>::infinity();
     template <std::floating_point T>
     policy_value_estimate<T> operator()(const bandit_log<T>& log, action_matrix<T> action_dist,
@@ -270,6 +279,7 @@ struct switch_dr {
 /// lambda_ >= 0: 0 is the direct method, +inf (default) is DR. (OBP's docstring shows an extra
 /// w; its code, followed here, does not.)
 struct dr_os {
+    static constexpr std::string_view name = "dr_os";  ///< the name `off_policy_evaluation` reports
     double lambda_ = std::numeric_limits<double>::infinity();
     template <std::floating_point T>
     policy_value_estimate<T> operator()(const bandit_log<T>& log, action_matrix<T> action_dist,

@@ -30,7 +30,7 @@ enum class trace_kind {
 /// lambda-returns (`lambda_returns`); the tests check it. Sarsa(lambda): pass x(s, a).
 template <std::floating_point T>
 struct td_lambda {
-    T lambda = T(0.9);
+    double lambda_ = 0.9;  ///< the trace decay, in [0, 1] (`lambda_` as in every prefrl component: OBP's spelling)
     trace_kind trace = trace_kind::accumulating;
     vector<T> z = {};            ///< the eligibility trace (sized on the first step)
     T previous_discount = T(0);  ///< g_{k-1}; 0 starts a new trace
@@ -38,7 +38,7 @@ struct td_lambda {
     /// One update of `w`; returns the TD error delta.
     T step(vector<T>& w, std::span<const T> x_tm1, T r_t, T discount_t, std::span<const T> x_t, T alpha) {
         constexpr auto fn = "prefrl::value::td_lambda::step";
-        require(lambda >= T(0) && lambda <= T(1), fn, "lambda must be in [0, 1], got ", lambda);
+        require(lambda_ >= 0.0 && lambda_ <= 1.0, fn, "lambda_ must be in [0, 1], got ", lambda_);
         require_non_empty(fn, "x_tm1", x_tm1.size());
         require_same_size(fn, "x_tm1", x_tm1.size(), "w", static_cast<std::size_t>(w.size()));
         require_same_size(fn, "x_t", x_t.size(), "w", static_cast<std::size_t>(w.size()));
@@ -54,7 +54,7 @@ struct td_lambda {
             previous_discount = T(0);
         }
         const auto x = as_eigen(x_tm1), next = as_eigen(x_t);
-        z *= previous_discount * lambda;
+        z *= previous_discount * static_cast<T>(lambda_);
         if (trace == trace_kind::accumulating) {
             z += x;
         } else {
