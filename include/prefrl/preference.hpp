@@ -33,6 +33,7 @@
 #include "prefrl/preference/simpo.hpp"
 #include "prefrl/preference/sppo.hpp"
 #include "prefrl/preference/sppo_hard.hpp"
+#include "prefrl/preference/trl_loss_type.hpp"
 #include "prefrl/preference/vpo.hpp"
 #include "prefrl/preference/weighted_sum.hpp"
 

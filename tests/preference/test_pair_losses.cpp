@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <span>
+#include <type_traits>
 #include <vector>
 
 #if defined(_OPENMP)
@@ -286,6 +287,28 @@ TEMPLATE_TEST_CASE("KTO matches the golden vectors", "[preference][golden]", flo
     prefrl::test::require_close<T>(std::vector<T>{r.value}, std::vector<double>{c["value"].get<double>()});
     CHECK(static_cast<double>(r.z0) == Approx(c["z0"].get<double>()).margin(1e-12));
     prefrl::test::require_close<T>(r.d_policy, c["d_policy"].get<std::vector<double>>());
+    // TRL's metrics, by hand: means of beta * (policy - reference) and of policy per group
+    double sum_reward[2] = {0, 0}, sum_logp[2] = {0, 0}, count[2] = {0, 0};
+    for (std::size_t i = 0; i < flags.size(); ++i) {
+        const int g = flags[i] ? 0 : 1;
+        sum_reward[g] += loss.beta * (static_cast<double>(policy[i]) - static_cast<double>(reference[i]));
+        sum_logp[g] += static_cast<double>(policy[i]);
+        count[g] += 1;
+    }
+    REQUIRE((count[0] > 0 && count[1] > 0));
+    const double eps = std::is_same_v<T, float> ? 1e-5 : 1e-12;
+    CHECK(static_cast<double>(r.rewards_chosen) == Approx(sum_reward[0] / count[0]).epsilon(eps));
+    CHECK(static_cast<double>(r.rewards_rejected) == Approx(sum_reward[1] / count[1]).epsilon(eps));
+    CHECK(static_cast<double>(r.rewards_margins) == Approx(sum_reward[0] / count[0] - sum_reward[1] / count[1]).epsilon(eps));
+    CHECK(static_cast<double>(r.logps_chosen) == Approx(sum_logp[0] / count[0]).epsilon(eps));
+    CHECK(static_cast<double>(r.logps_rejected) == Approx(sum_logp[1] / count[1]).epsilon(eps));
+    // an empty group: NaN, as torch's mean of no elements (TRL logs nothing then)
+    const bool all_desirable[2] = {true, true};
+    const auto only = loss(std::span<const T>(policy).first(2), std::span<const T>(reference).first(2), std::span<const T>(kl_policy),
+                           std::span<const T>(kl_reference), std::span<const bool>(all_desirable, 2));
+    CHECK(std::isnan(only.rewards_rejected));
+    CHECK(std::isnan(only.rewards_margins));
+    CHECK(std::isfinite(only.rewards_chosen));
 
     // central differences in the policy log-probs (z0 is detached: kl inputs fixed)
     auto f = [&](const prefrl::vector<T>& x) {
@@ -352,6 +375,18 @@ TEMPLATE_TEST_CASE("DPO from logits matches the golden case", "[preference][gold
                                       ref.last(static_cast<std::size_t>(pairs)), steps, buffer);
     CHECK(r2.d_logits.size() == 0);
     CHECK(buffer == r.d_logits);
+    // TRL's logits/chosen and logits/rejected: chosen_logits[chosen_mask.bool()].mean(-1).sum() / chosen_mask.sum()
+    double sums[2] = {0, 0}, tokens[2] = {0, 0};
+    for (Eigen::Index row = 0; row < logits.rows(); ++row) {
+        if (mask[static_cast<std::size_t>(row)] == T(0)) continue;
+        const int side = row < pairs * steps ? 0 : 1;
+        sums[side] += logits.row(row).template cast<double>().mean();
+        tokens[side] += 1;
+    }
+    CHECK(static_cast<double>(r.logits_chosen) == Approx(sums[0] / tokens[0]).margin(std::is_same_v<T, float> ? 1e-6 : 1e-13));
+    CHECK(static_cast<double>(r.logits_rejected) == Approx(sums[1] / tokens[1]).margin(std::is_same_v<T, float> ? 1e-6 : 1e-13));
+    CHECK(r.logits_chosen != r.logits_rejected);
+    CHECK(r2.logits_chosen == r.logits_chosen);
     REQUIRE_THROWS_WITH(pref::from_logits(pref::dpo{}, logits, labels, mask, ref.first(2), ref.last(3), steps),
                         "prefrl::preference::from_logits: ref_chosen has 2 entries but pairs has 3");
     REQUIRE_THROWS_WITH(pref::from_logits(pref::dpo{}, logits, labels, mask, ref.first(3), ref.last(3), 4),

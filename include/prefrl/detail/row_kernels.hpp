@@ -62,6 +62,17 @@ double row_sum_exp(const T* z, Eigen::Index n, T shift) {
 /// cache.
 /// NaN if the row holds a NaN or a +inf; -inf if every entry is -inf (or NaN and -inf
 /// only): callers treat a non-finite result as bad input.
+/// Sum of a row, accumulated in double block by block (TRL's `logits/chosen` metric).
+template <class T>
+double row_sum(const T* z, Eigen::Index n) {
+    double sum = 0.0;
+    for (Eigen::Index j = 0; j < n; j += row_block) {
+        const Eigen::Index len = std::min(row_block, n - j);
+        sum += static_cast<double>(row_array_map<T>(z + j, len).sum());
+    }
+    return sum;
+}
+
 template <class T>
 double row_logsumexp(const T* z, Eigen::Index n) {
     const T m = row_max(z, n);

@@ -244,7 +244,13 @@ struct logged_bandit_data {
     std::vector<std::int64_t> action;
     std::vector<T> pscore;
     std::vector<T> reward;
-    [[nodiscard]] ope::bandit_log<T> log() const { return {reward, action, pscore}; }
+    /// The log, a view of `reward`, `action`, `pscore` and `context`: call it on a dataset that outlives the
+    /// view (on a temporary — `bandit.sample(n, rng).log()` — it does not compile).
+    [[nodiscard]] ope::bandit_log<T> log() const& {
+        return {reward, action, pscore, std::span<const T>(context.data(), static_cast<std::size_t>(context.size())),
+                static_cast<index_t>(context.cols())};
+    }
+    ope::bandit_log<T> log() const&& = delete;
 };
 
 /// **Synthetic logged bandit** (Open Bandit Pipeline's `SyntheticBanditDataset` pattern):

@@ -136,8 +136,7 @@ pair_loss_metrics<T> aot_loss(std::string_view fn, const pair_batch<T>& batch, d
         t.loss = Eigen::Map<const array>(loss + p.begin);
         t.d_chosen = Eigen::Map<const array>(d_chosen + p.begin);
         t.d_rejected = Eigen::Map<const array>(d_rejected + p.begin);
-        t.reward_chosen = beta_t * (p.chosen - p.ref_chosen);
-        t.reward_rejected = beta_t * (p.rejected - p.ref_rejected);
+        prefrl::detail::set_implicit_rewards(t, p, beta_t);
     });
 }
 

@@ -43,8 +43,7 @@ struct apo_zero {
         require_positive(fn, "beta", beta);
         const T beta_t = hyperparameter_in<T>(fn, "beta", beta);
         return prefrl::detail::mean_over_pairs(fn, batch, {.reference = true}, d_chosen, d_rejected, [&](const auto& p, auto& t) {
-            t.reward_chosen = beta_t * (p.chosen - p.ref_chosen);
-            t.reward_rejected = beta_t * (p.rejected - p.ref_rejected);
+            prefrl::detail::set_implicit_rewards(t, p, beta_t);
             const auto lc = prefrl::detail::logistic_of(t.reward_chosen);
             const auto lr = prefrl::detail::logistic_of(t.reward_rejected);
             t.loss = T(1) - lc.sigmoid + lr.sigmoid;
@@ -76,8 +75,7 @@ struct apo_down {
         using A = prefrl::detail::pair_array<T>;
         const T beta_t = hyperparameter_in<T>(fn, "beta", beta);
         return prefrl::detail::mean_over_pairs(fn, batch, {.reference = true}, d_chosen, d_rejected, [&](const auto& p, auto& t) {
-            t.reward_chosen = beta_t * (p.chosen - p.ref_chosen);
-            t.reward_rejected = beta_t * (p.rejected - p.ref_rejected);
+            prefrl::detail::set_implicit_rewards(t, p, beta_t);
             const auto lc = prefrl::detail::logistic_of(t.reward_chosen);
             const auto lu = prefrl::detail::logistic_of(A(t.reward_chosen - t.reward_rejected));
             const A slope_u = lu.sigmoid * lu.sigmoid_neg;

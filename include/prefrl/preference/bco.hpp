@@ -41,8 +41,7 @@ struct bco {
         require_finite(fn, "delta", delta);
         const T beta_t = hyperparameter_in<T>(fn, "beta", beta), delta_t = hyperparameter_in<T>(fn, "delta", delta);
         return prefrl::detail::mean_over_pairs(fn, batch, {.reference = true}, d_chosen, d_rejected, [&](const auto& p, auto& t) {
-            t.reward_chosen = beta_t * (p.chosen - p.ref_chosen);
-            t.reward_rejected = beta_t * (p.rejected - p.ref_rejected);
+            prefrl::detail::set_implicit_rewards(t, p, beta_t);
             const auto lc = prefrl::detail::logistic_of(t.reward_chosen - delta_t);
             const auto lr = prefrl::detail::logistic_of(t.reward_rejected - delta_t);
             t.loss = -lc.log_sigmoid - lr.log_sigmoid_neg;

@@ -82,8 +82,7 @@ struct dpo {
         return prefrl::detail::mean_over_pairs(
             fn, batch, {.reference = true}, d_chosen, d_rejected, [&](const auto& p, auto& t) {
                 const A a = p.chosen - p.ref_chosen, b = p.rejected - p.ref_rejected;
-                t.reward_chosen = beta_t * a;
-                t.reward_rejected = beta_t * b;
+                prefrl::detail::set_implicit_rewards(t, p, beta_t);
                 A sa, dsa, sb, dsb;
                 if (!plain) {
                     score(a, sa, dsa);

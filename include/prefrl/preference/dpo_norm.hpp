@@ -40,8 +40,7 @@ struct dpo_norm {
         return prefrl::detail::mean_over_pairs(
             fn, batch, {.reference = true, .lengths = true}, d_chosen, d_rejected, [&](const auto& p, auto& t) {
                 const A a = p.chosen - p.ref_chosen, b = p.rejected - p.ref_rejected;
-                t.reward_chosen = beta_t * a;
-                t.reward_rejected = beta_t * b;
+                prefrl::detail::set_implicit_rewards(t, p, beta_t);
                 const auto l = prefrl::detail::logistic_of(A(beta_t * (a / p.chosen_length - b / p.rejected_length)));
                 t.loss = -l.log_sigmoid;
                 t.d_chosen = -beta_t * l.sigmoid_neg / p.chosen_length;

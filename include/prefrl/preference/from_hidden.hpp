@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "prefrl/core/error.hpp"
+#include "prefrl/core/pairwise_loss.hpp"
 #include "prefrl/core/types.hpp"
 #include "prefrl/kernel/linear_token_logprobs.hpp"
 #include "prefrl/kernel/sequence_sums.hpp"
@@ -171,7 +172,8 @@ namespace prefrl::preference {
 ///     auto r = prefrl::preference::from_hidden(prefrl::preference::dpo{.beta = 0.1}, hidden, weight, labels, mask,
 ///                                              ref_chosen, ref_rejected, steps, d_hidden, d_weight);
 template <class Loss, class H, class W>
-    requires Scalar<typename H::Scalar> && std::same_as<typename H::Scalar, typename W::Scalar>
+    requires Scalar<typename H::Scalar> && std::same_as<typename H::Scalar, typename W::Scalar> &&
+             PairwiseLoss<Loss, pair_batch<typename H::Scalar>>
 auto from_hidden(const Loss& loss, const Eigen::MatrixBase<H>& hidden, const Eigen::MatrixBase<W>& weight,
                  std::span<const index_t> labels, std::span<const typename H::Scalar> mask,
                  std::span<const typename H::Scalar> ref_chosen, std::span<const typename H::Scalar> ref_rejected,

@@ -8,6 +8,7 @@
 #include <span>
 
 #include "prefrl/core/error.hpp"
+#include "prefrl/core/pairwise_loss.hpp"
 #include "prefrl/core/types.hpp"
 #include "prefrl/kernel/sequence_sums.hpp"
 #include "prefrl/kernel/token_logprobs.hpp"
@@ -21,6 +22,8 @@ template <class LossResult, class T>
 struct from_logits_result : LossResult {
     vector<T> sequence_logprobs;  ///< 2 * pairs: chosen sequences, then rejected
     row_matrix<T> d_logits;       ///< empty when the gradient went into the caller's buffer
+    T logits_chosen{};            ///< TRL's `logits/chosen`: the mean logit (over the vocabulary) of the chosen sequences' unmasked tokens
+    T logits_rejected{};          ///< TRL's `logits/rejected`: the same over the rejected sequences' unmasked tokens
 };
 
 /// Runs `loss` from logits laid out `[sequence][step][vocab]` (rows = 2 * pairs * steps),
@@ -33,7 +36,7 @@ struct from_logits_result : LossResult {
 /// Two passes over the logits: the forward (keeping each row's log-sum-exp, O(rows)), then,
 /// once the loss has given each sequence's gradient, the backward (one exponential per entry).
 template <class Loss, class Derived>
-    requires Scalar<typename Derived::Scalar>
+    requires Scalar<typename Derived::Scalar> && PairwiseLoss<Loss, pair_batch<typename Derived::Scalar>>
 auto from_logits(const Loss& loss, const Eigen::MatrixBase<Derived>& logits, std::span<const index_t> labels,
                  std::span<const typename Derived::Scalar> mask, std::span<const typename Derived::Scalar> ref_chosen,
                  std::span<const typename Derived::Scalar> ref_rejected, index_t steps,
@@ -48,7 +51,8 @@ auto from_logits(const Loss& loss, const Eigen::MatrixBase<Derived>& logits, std
     detail::check_step_reference(fn, ref_chosen, ref_rejected, static_cast<std::size_t>(pairs));
 
     const const_matrix_ref<T> z(logits.derived());
-    const auto forward = prefrl::detail::token_forward<T>(fn, z, labels, mask);
+    vector<double> row_means;
+    const auto forward = prefrl::detail::token_forward<T>(fn, z, labels, mask, &row_means);
     const vector<T> sequence = kernel::sequence_sums(forward.logprobs, steps);
     const vector<T> lengths = kernel::sequence_sums<T>(mask, steps);
     for (index_t i = 0; i < 2 * pairs; ++i)
@@ -61,7 +65,19 @@ auto from_logits(const Loss& loss, const Eigen::MatrixBase<Derived>& logits, std
     const pair_batch<T> batch{first(sequence), second(sequence), ref_chosen, ref_rejected, first(lengths), second(lengths)};
 
     using loss_result = decltype(loss(batch));
-    from_logits_result<loss_result, T> out{loss(batch), sequence, {}};
+    from_logits_result<loss_result, T> out{loss(batch), sequence, {}, T(0), T(0)};
+    {  // TRL's logits/chosen and logits/rejected: token-weighted over unmasked tokens
+        const index_t half = pairs * steps;
+        double sums[2] = {0.0, 0.0}, tokens[2] = {0.0, 0.0};
+        for (index_t r = 0; r < 2 * half; ++r) {
+            if (mask[static_cast<std::size_t>(r)] == T(0)) continue;
+            const int side = r < half ? 0 : 1;
+            sums[side] += row_means[r];
+            tokens[side] += 1.0;
+        }
+        out.logits_chosen = static_cast<T>(sums[0] / tokens[0]);  // every sequence has an unmasked token (checked above)
+        out.logits_rejected = static_cast<T>(sums[1] / tokens[1]);
+    }
     vector<T> d_sequence(2 * pairs);
     d_sequence << out.d_chosen, out.d_rejected;
     const vector<T> upstream = kernel::sequence_broadcast<T>(as_span(d_sequence), steps);
@@ -72,7 +88,7 @@ auto from_logits(const Loss& loss, const Eigen::MatrixBase<Derived>& logits, std
 
 /// As above, returning a newly allocated d_logits in the result.
 template <class Loss, class Derived>
-    requires Scalar<typename Derived::Scalar>
+    requires Scalar<typename Derived::Scalar> && PairwiseLoss<Loss, pair_batch<typename Derived::Scalar>>
 auto from_logits(const Loss& loss, const Eigen::MatrixBase<Derived>& logits, std::span<const index_t> labels,
                  std::span<const typename Derived::Scalar> mask, std::span<const typename Derived::Scalar> ref_chosen,
                  std::span<const typename Derived::Scalar> ref_rejected, index_t steps) {

@@ -43,8 +43,7 @@ struct ipo {
         return prefrl::detail::mean_over_pairs(
             fn, batch, {.reference = true, .lengths = length_normalize}, d_chosen, d_rejected, [&](const auto& p, auto& t) {
                 const A a = p.chosen - p.ref_chosen, b = p.rejected - p.ref_rejected;
-                t.reward_chosen = beta_t * a;
-                t.reward_rejected = beta_t * b;
+                prefrl::detail::set_implicit_rewards(t, p, beta_t);
                 if (length_normalize) {
                     const A gap = a / p.chosen_length - b / p.rejected_length - half_over_beta;
                     t.loss = gap.square();

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <span>
 
 #include "prefrl/core/error.hpp"
@@ -19,8 +20,14 @@ namespace prefrl::preference {
 template <std::floating_point T>
 struct kto_result {
     T value{};           ///< the loss: the mean over the examples of the weighted terms below
-    T z0{};              ///< the KL reference point max(0, mean(kl_policy - kl_reference)), detached
+    T z0{};              ///< the KL reference point max(0, mean(kl_policy - kl_reference)), detached (TRL's `kl`)
     vector<T> d_policy;  ///< d value / d policy log-prob, one entry per example
+    // TRL's KTO metrics; NaN over an empty group (TRL then logs nothing)
+    T rewards_chosen{};   ///< `rewards/chosen`: mean of beta (policy - reference) over the desirable examples
+    T rewards_rejected{};  ///< `rewards/rejected`: the same over the undesirable examples
+    T rewards_margins{};  ///< `rewards/margins`: rewards_chosen - rewards_rejected
+    T logps_chosen{};     ///< `logps/chosen`: mean policy log-prob of the desirable examples
+    T logps_rejected{};   ///< `logps/rejected`: the same over the undesirable examples
 };
 
 /// **KTO** — Ethayarajh et al. 2024, "KTO: Model Alignment as Prospect Theoretic
@@ -84,6 +91,20 @@ struct kto {
             out.d_policy[static_cast<Eigen::Index>(i)] = static_cast<T>((desirable[i] ? -slope : slope) * inv_n);
         }
         out.value = static_cast<T>(value * inv_n);
+        double rewards[2] = {0.0, 0.0}, logps[2] = {0.0, 0.0}, count[2] = {0.0, 0.0};
+        for (std::size_t i = 0; i < policy.size(); ++i) {
+            const int group = desirable[i] ? 0 : 1;
+            rewards[group] += beta * (static_cast<double>(policy[i]) - static_cast<double>(reference[i]));
+            logps[group] += static_cast<double>(policy[i]);
+            count[group] += 1.0;
+        }
+        const double nan = std::numeric_limits<double>::quiet_NaN();
+        const auto mean = [&](const double* sums, int group) { return count[group] > 0.0 ? sums[group] / count[group] : nan; };
+        out.rewards_chosen = static_cast<T>(mean(rewards, 0));
+        out.rewards_rejected = static_cast<T>(mean(rewards, 1));
+        out.rewards_margins = static_cast<T>(mean(rewards, 0) - mean(rewards, 1));
+        out.logps_chosen = static_cast<T>(mean(logps, 0));
+        out.logps_rejected = static_cast<T>(mean(logps, 1));
         return out;
     }
 };

@@ -37,8 +37,7 @@ struct nca {
         require_positive(fn, "beta", beta);
         const T beta_t = hyperparameter_in<T>(fn, "beta", beta);
         return prefrl::detail::mean_over_pairs(fn, batch, {.reference = true}, d_chosen, d_rejected, [&](const auto& p, auto& t) {
-            t.reward_chosen = beta_t * (p.chosen - p.ref_chosen);
-            t.reward_rejected = beta_t * (p.rejected - p.ref_rejected);
+            prefrl::detail::set_implicit_rewards(t, p, beta_t);
             const auto lc = prefrl::detail::logistic_of(t.reward_chosen);
             const auto lr = prefrl::detail::logistic_of(t.reward_rejected);
             t.loss = -lc.log_sigmoid - T(0.5) * lc.log_sigmoid_neg - T(0.5) * lr.log_sigmoid_neg;

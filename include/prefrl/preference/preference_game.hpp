@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <concepts>
 #include <limits>
 #include <span>
 #include <string_view>
@@ -127,13 +128,21 @@ inline constexpr Eigen::Index nash_equilibrium_max_responses = 16;
 /// rank-revealing QR, kept if x_S >= 0 and no response outside S beats x. Exact up to the
 /// linear solves (residuals 1e-12); K <= 16. Where equilibria are not unique it returns the
 /// first found (smallest support). For larger K use `hedge_step`'s average iterate.
-inline Eigen::VectorXd nash_equilibrium(const preference_matrix& p) {
+///
+/// (A template on P's expression type only so that a program that never calls it does not
+/// compile the QR solver: any double matrix or expression is accepted.)
+template <class Derived>
+    requires std::same_as<typename Derived::Scalar, double>
+Eigen::VectorXd nash_equilibrium(const Eigen::MatrixBase<Derived>& p_in) {
+    using matrix = Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic>;  // dependent: compiled on use
+    using column = Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, 1>;
     constexpr auto fn = "prefrl::preference::nash_equilibrium";
+    const preference_matrix p = p_in;
     validate_preference_matrix(fn, p);
     const Eigen::Index k = p.rows();
     require(k <= nash_equilibrium_max_responses, fn, "K = ", k, " responses is more than ", nash_equilibrium_max_responses,
             " (support enumeration is 2^K): use hedge_step's average iterate");
-    const Eigen::MatrixXd a = p.array() - 0.5;
+    const matrix a = p.array() - 0.5;
     constexpr double tolerance = 1e-10;
     for (Eigen::Index size = 1; size <= k; ++size) {
         // supports of this size, as bit masks in increasing order
@@ -142,13 +151,13 @@ inline Eigen::VectorXd nash_equilibrium(const preference_matrix& p) {
             std::vector<Eigen::Index> support;
             for (Eigen::Index i = 0; i < k; ++i)
                 if ((mask >> i) & 1ul) support.push_back(i);
-            Eigen::MatrixXd system(size + 1, size);
-            Eigen::VectorXd rhs = Eigen::VectorXd::Zero(size + 1);
+            matrix system(size + 1, size);
+            column rhs = column::Zero(size + 1);
             for (Eigen::Index r = 0; r < size; ++r)
                 for (Eigen::Index c = 0; c < size; ++c) system(r, c) = a(support[r], support[c]);
             system.row(size).setOnes();
             rhs[size] = 1.0;
-            const Eigen::VectorXd xs = system.colPivHouseholderQr().solve(rhs);
+            const column xs = system.colPivHouseholderQr().solve(rhs);
             if (!((system * xs - rhs).cwiseAbs().maxCoeff() <= tolerance) || xs.minCoeff() < -tolerance) continue;
             Eigen::VectorXd x = Eigen::VectorXd::Zero(k);
             for (Eigen::Index r = 0; r < size; ++r) x[support[r]] = std::max(0.0, xs[r]);

@@ -40,8 +40,7 @@ struct sppo_hard {
         const T beta_t = hyperparameter_in<T>(fn, "beta", beta), half = static_cast<T>(1.0 / (2.0 * beta));
         return prefrl::detail::mean_over_pairs(fn, batch, {.reference = true}, d_chosen, d_rejected, [&](const auto& p, auto& t) {
             const A a = p.chosen - p.ref_chosen, b = p.rejected - p.ref_rejected;
-            t.reward_chosen = beta_t * a;
-            t.reward_rejected = beta_t * b;
+            prefrl::detail::set_implicit_rewards(t, p, beta_t);
             t.loss = (a - half).square() + (b + half).square();
             t.d_chosen = T(2) * (a - half);
             t.d_rejected = T(2) * (b + half);

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "prefrl/core/error.hpp"
+#include "prefrl/core/pairwise_loss.hpp"
 #include "prefrl/preference/pair_batch.hpp"
 
 namespace prefrl::preference {
@@ -21,6 +22,7 @@ namespace prefrl::preference {
 ///     auto mpo = prefrl::preference::weighted_sum{std::pair{0.8, dpo{}}, std::pair{0.2, bco{}}};
 ///     auto r = mpo(batch);
 template <class... Losses>
+    requires((PairwiseLoss<Losses, pair_batch<double>> || PairwiseLoss<Losses, pair_batch<float>>) && ...)
 struct weighted_sum {
     static_assert(sizeof...(Losses) > 0, "prefrl::preference::weighted_sum: give at least one (weight, loss) pair");
     std::tuple<std::pair<double, Losses>...> terms;
