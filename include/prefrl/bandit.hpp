@@ -14,6 +14,7 @@
 #include "prefrl/bandit/exp3.hpp"
 #include "prefrl/bandit/groupwise.hpp"
 #include "prefrl/bandit/kl_ucb.hpp"
+#include "prefrl/bandit/learn_from_log.hpp"
 #include "prefrl/bandit/lin_ts.hpp"
 #include "prefrl/bandit/lin_ucb.hpp"
 #include "prefrl/bandit/optimistic_omd.hpp"

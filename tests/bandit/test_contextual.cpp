@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <random>
 #include <vector>
 
 #include <Eigen/LU>
@@ -56,7 +57,7 @@ TEMPLATE_TEST_CASE("Inverse-gap weighting: the exact distribution and its facts"
 TEMPLATE_TEST_CASE("Ridge oracle: the Sherman-Morrison inverse tracks inv(A), stays symmetric, theta = A^-1 b", "[bandit][ridge]", float, double) {
     using T = TestType;
     constexpr index_t d = 16;
-    bandit::ridge_oracle<T> oracle(2, d, {.lambda = 1.0, .refactor_every = 100000});
+    bandit::ridge_oracle<T> oracle(2, d, {.lambda_ = 1.0, .refactor_every = 100000});
     prefrl::generator rng(4);
     prefrl::row_matrix<double> a = prefrl::row_matrix<double>::Identity(d, d);
     Eigen::VectorXd b = Eigen::VectorXd::Zero(d);
@@ -149,17 +150,19 @@ TEST_CASE("Online linear oracle: SGD by hand, contextual bad input", "[bandit][e
     REQUIRE_THROWS_WITH(u.select(short_x, rng), Catch::Contains("the context must have 2 entries, got 1"));
     REQUIRE_THROWS_WITH(u.update(nan_x, 0, 1.0), Catch::Contains("context[1] must be finite"));
     REQUIRE_THROWS_WITH(u.update(x, 5, 1.0), Catch::Contains("prefrl::bandit::lin_ucb::update: arm must be in [0, 3), got 5"));
-    REQUIRE_THROWS_WITH(bandit::lin_ucb<double>(3, 2, {.lambda = 0}), Catch::Contains("lambda"));
+    REQUIRE_THROWS_WITH(bandit::lin_ucb<double>(3, 2, {.lambda_ = 0}), Catch::Contains("lambda"));
     // a logged round (context, arm, reward, propensity): checked, then learned as (x, a, r)
     bandit::lin_ucb<double> logged(3, 2), plain(3, 2);
-    logged.update(x, 1, 0.5, 0.25);
+    bandit::update_from_log(logged, x, 1, 0.5, 0.25);
     plain.update(x, 1, 0.5);
     CHECK(logged.model().theta(1) == plain.model().theta(1));
-    REQUIRE_THROWS_WITH(logged.update(x, 1, 0.5, 0.0), Catch::Contains("prefrl::bandit::lin_ucb::update") && Catch::Contains("propensity must be in (0, 1], got 0"));
+    REQUIRE_THROWS_WITH(bandit::update_from_log(logged, x, 1, 0.5, 0.0),
+                        Catch::Contains("prefrl::bandit::update_from_log") && Catch::Contains("propensity must be in (0, 1], got 0"));
+    REQUIRE_THROWS_WITH(bandit::update_from_log(logged, x, 7, 0.5, 0.5), Catch::Contains("prefrl::bandit::lin_ucb::update: arm must be in [0, 3), got 7"));
     bandit::square_cb<bandit::ridge_oracle<double>> sq(bandit::ridge_oracle<double>(3, 2));
-    sq.update(x, 2, 1.0, 0.5);
+    bandit::update_from_log(sq, x, 2, 1.0, 0.5);
     CHECK(sq.gamma() == Approx(10.0));
-    REQUIRE_THROWS_WITH(sq.update(x, 2, 1.0, 1.5), Catch::Contains("got 1.5"));
+    REQUIRE_THROWS_WITH(bandit::update_from_log(sq, x, 2, 1.0, 1.5), Catch::Contains("got 1.5"));
     REQUIRE_THROWS_WITH(bandit::inverse_gap_weighting<double>(x, -1.0), Catch::Contains("gamma must be finite and >= 0, got -1"));
 }
 
@@ -224,4 +227,40 @@ TEST_CASE("Logistic oracle: Newton's method recovers a logistic model", "[bandit
     const std::vector<double> probe{0.5, -0.5};
     CHECK(o.predict(probe)[0] == Approx(1.0 / (1.0 + std::exp(-(0.75 + 0.5 + 0.3)))).margin(0.03));
     CHECK(o.predict(probe)[1] == Approx(0.5));  // no data for action 1: the initial model
+}
+
+TEST_CASE("learn_from_log: a contextual bandit warm-starts from a recorded log", "[bandit][contextual][ope]") {
+    // record 200 rounds of a uniform logger on a two-feature problem, then learn from them
+    prefrl::generator rng(5);
+    prefrl::ope::bandit_log_recorder<double> recorder;
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    std::vector<std::vector<double>> contexts;
+    std::vector<prefrl::index_t> arms;
+    std::vector<double> rewards;
+    for (int i = 0; i < 200; ++i) {
+        const std::vector<double> x{u(rng), u(rng)};
+        const auto arm = static_cast<prefrl::index_t>(i % 3);
+        const double r = arm == 0 ? x[0] : (arm == 1 ? x[1] : 0.5);
+        recorder.record(arm, 1.0 / 3.0, r, x);
+        contexts.push_back(x);
+        arms.push_back(arm);
+        rewards.push_back(r);
+    }
+    bandit::lin_ucb<double> warm(3, 2), by_hand(3, 2);
+    bandit::learn_from_log(warm, recorder.log());
+    for (std::size_t i = 0; i < contexts.size(); ++i) by_hand.update(contexts[i], arms[i], rewards[i]);
+    for (prefrl::index_t a = 0; a < 3; ++a) CHECK(warm.model().theta(a) == by_hand.model().theta(a));
+    // it learned the problem: in context (0.9, 0.1) arm 0 is best
+    const std::vector<double> x0{0.9, 0.1};
+    CHECK(warm.model().predict(x0)[0] > warm.model().predict(x0)[1]);
+
+    using Catch::Contains;
+    bandit::lin_ucb<double> wide(3, 4), few_arms(2, 2);
+    REQUIRE_THROWS_WITH(bandit::learn_from_log(wide, recorder.log()),
+                        Contains("prefrl::bandit::learn_from_log") && Contains("log.context_size is 2 but the bandit's context_size() is 4"));
+    REQUIRE_THROWS_WITH(bandit::learn_from_log(few_arms, recorder.log()),
+                        Contains("prefrl::bandit::learn_from_log") && Contains("log.action[2] must be in [0, 2), got 2"));
+    prefrl::ope::bandit_log_recorder<double> no_contexts;
+    no_contexts.record(0, 0.5, 1.0);
+    REQUIRE_THROWS_WITH(bandit::learn_from_log(warm, no_contexts.log()), Contains("the log holds no contexts"));
 }

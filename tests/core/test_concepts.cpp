@@ -1,10 +1,11 @@
 // The concepts accept a minimal model of each family and reject types that miss a member;
-// the law checkers in tests/laws/ pass on a correct model and catch a wrong one.
+// the law checkers of prefrl/testing/ pass on a correct model and catch a wrong one.
 
 #include <catch2/catch.hpp>
 
 #include <prefrl/core/concepts.hpp>
 #include <prefrl/core/math.hpp>
+#include <prefrl/testing.hpp>
 
 #include <cmath>
 #include <span>
@@ -163,6 +164,7 @@ static_assert(prefrl::check_contextual_bandit<uniform_contextual_bandit>());
 static_assert(prefrl::check_regression_oracle<zero_oracle>());
 static_assert(prefrl::check_pairwise_loss<margin_loss, toy_batch>());
 static_assert(prefrl::check_regularizer<squared_term, std::span<const double>, std::span<const double>>());
+static_assert(prefrl::check_in_sample_value_loss<squared_term, double>());
 
 // ... and reject what is not one.
 static_assert(!prefrl::Policy<missing_sample>);
@@ -176,6 +178,8 @@ static_assert(!prefrl::ContextualBandit<uniform_bandit>);
 static_assert(!prefrl::RegressionOracle<uniform_bandit>);
 static_assert(!prefrl::PairwiseLoss<squared_term, toy_batch>);
 static_assert(!prefrl::Regularizer<margin_loss, std::span<const double>, std::span<const double>>);
+static_assert(!prefrl::InSampleValueLoss<squared_term, float>);  // its spans are double
+static_assert(!prefrl::InSampleValueLoss<margin_loss, double>);
 
 TEMPLATE_TEST_CASE("the policy laws hold for a tabular softmax", "[laws]", float, double) {
     using T = TestType;
@@ -185,7 +189,7 @@ TEMPLATE_TEST_CASE("the policy laws hold for a tabular softmax", "[laws]", float
     prefrl::laws::check_discrete_policy_laws(pi, {0, 1}, rng);
 }
 
-TEST_CASE("the gradient law catches a wrong gradient") {
+TEST_CASE("the law checkers of prefrl::testing catch a wrong gradient and say where") {
     wrong_gradient<double> pi;
     pi.logits = prefrl::row_matrix<double>(1, 3);
     pi.logits << 0.5, -1.0, 2.0;
@@ -195,19 +199,34 @@ TEST_CASE("the gradient law catches a wrong gradient") {
         probe.set_parameters(t);
         return probe.log_prob(0, 1);
     };
-    // check_gradient uses REQUIRE: run its comparison by hand to see it fail.
-    const prefrl::vector<double> g = pi.grad_log_prob(0, 1);
-    prefrl::vector<double> plus = theta, minus = theta;
-    plus[1] += 1e-5;
-    minus[1] -= 1e-5;
-    const double numeric = (f(plus) - f(minus)) / 2e-5;
-    CHECK(std::abs(numeric - g[1]) > 1.0);
+    const auto direct = prefrl::testing::check_gradient<double>(f, theta, pi.grad_log_prob(0, 1));
+    CHECK_FALSE(direct);
+    CHECK_THAT(direct.message, Catch::Contains("coordinate") && Catch::Contains("central difference"));
+    const auto sized = prefrl::testing::check_gradient<double>(f, theta, std::vector<double>(2, 0.0));
+    CHECK_FALSE(sized);
+    CHECK_THAT(sized.message, Catch::Contains("gradient has 2 entries but x has 3"));
+    // through the policy laws: the failing state and action are named
+    prefrl::generator rng(3);
+    const auto all = prefrl::testing::check_discrete_policy_laws(pi, {0}, rng);
+    CHECK_FALSE(all);
+    CHECK_THAT(all.message, Catch::StartsWith("state 0: grad_log_prob of action 0"));
+    // and a correct model passes the same checker
+    softmax_table<double> good{pi.logits};
+    CHECK(prefrl::testing::check_discrete_policy_laws(good, {0}, rng));
 }
 
 TEST_CASE("the value-function laws hold for a tabular V") {
     tabular_v v;
     prefrl::laws::check_update_moves_toward_target(v, 1, 2.0, 0.5);
     prefrl::laws::check_zero_step_changes_nothing(v, 1, 2.0);
+}
+
+TEST_CASE("the value-function law checkers catch an update that overshoots") {
+    tabular_v v;
+    // a step of 3 moves V(s) from 0 past the target 2 to 6: farther than before
+    const auto r = prefrl::testing::check_update_moves_toward_target(v, 1, 2.0, 3.0);
+    CHECK_FALSE(r);
+    CHECK_THAT(r.message, Catch::Contains("moved V(s) away"));
 }
 
 TEST_CASE("the minimal models run") {

@@ -1,33 +1,27 @@
 #ifndef PREFRL_TESTS_LAWS_VALUE_FUNCTION_LAWS_HPP
 #define PREFRL_TESTS_LAWS_VALUE_FUNCTION_LAWS_HPP
 
-// Laws of ValueFunction (include/prefrl/core/value_function.hpp):
-//   check_update_moves_toward_target(v, s, target, step): |target - V(s)| does not grow
-//   check_zero_step_changes_nothing(v, s, target)
+// Catch2 adapters of the ValueFunction law checkers (include/prefrl/testing/value_function_laws.hpp).
 
 #include <catch2/catch.hpp>
 
-#include <prefrl/core/value_function.hpp>
-
-#include <cmath>
+#include <prefrl/testing/value_function_laws.hpp>
 
 namespace prefrl::laws {
 
 template <ValueFunction V>
 void check_update_moves_toward_target(V v, const typename V::state_type& s, typename V::scalar_type target,
                                       typename V::scalar_type step) {
-    const auto before = std::abs(target - v.value(s));
-    v.update(s, target, step);
-    const auto after = std::abs(target - v.value(s));
-    INFO("distance to target before " << before << ", after " << after);
-    REQUIRE(after <= before);
+    const auto r = testing::check_update_moves_toward_target(std::move(v), s, target, step);
+    INFO(r.message);
+    REQUIRE(r.passed);
 }
 
 template <ValueFunction V>
 void check_zero_step_changes_nothing(V v, const typename V::state_type& s, typename V::scalar_type target) {
-    const auto before = v.value(s);
-    v.update(s, target, typename V::scalar_type(0));
-    REQUIRE(v.value(s) == before);
+    const auto r = testing::check_zero_step_changes_nothing(std::move(v), s, target);
+    INFO(r.message);
+    REQUIRE(r.passed);
 }
 
 }  // namespace prefrl::laws

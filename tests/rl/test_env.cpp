@@ -6,6 +6,7 @@
 #include <prefrl/core.hpp>
 #include <prefrl/env.hpp>
 #include <prefrl/mdp.hpp>
+#include <prefrl/policy.hpp>
 #include <prefrl/value.hpp>
 
 #include <cmath>
@@ -121,4 +122,19 @@ TEST_CASE("chain and two-state MDPs", "[rl][env]") {
     const auto rvi = mdp::relative_value_iteration(m);
     CHECK(rvi.gain == Approx(0.625).epsilon(1e-9));
     CHECK(rvi.policy == mdp::deterministic_policy{0, 1});
+}
+
+TEST_CASE("rollout takes any Policy: the same episode as rolling out its sample by hand", "[rl][env]") {
+    const auto m = env::random_walk<double>(5);
+    env::tabular_environment<double> a(m), b(m);
+    auto pi = prefrl::policy::tabular_softmax<double>::uniform(m.states(), m.actions());
+    pi.logits(2, 0) = 0.5;
+    prefrl::generator ra(9), rb(9);
+    const auto with_policy = env::rollout(a, pi, ra, 1000);
+    const auto by_hand = env::rollout(b, [&](index_t s, prefrl::generator& g) { return pi.sample(s, g); }, rb, 1000);
+    CHECK(with_policy.states == by_hand.states);
+    CHECK(with_policy.actions == by_hand.actions);
+    CHECK(with_policy.rewards == by_hand.rewards);
+    CHECK(with_policy.terminal);
+    static_assert(prefrl::Policy<prefrl::policy::tabular_softmax<double>>);
 }

@@ -14,6 +14,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -22,11 +23,14 @@
 
 #include <prefrl/bandit.hpp>
 #include <prefrl/env.hpp>
+#include <prefrl/grpo.hpp>
 #include <prefrl/icl.hpp>
 #include <prefrl/kernel.hpp>
 #include <prefrl/mdp.hpp>
 #include <prefrl/offline.hpp>
+#include <prefrl/ope.hpp>
 #include <prefrl/optim.hpp>
+#include <prefrl/policy.hpp>
 #include <prefrl/preference.hpp>
 #include <prefrl/value.hpp>
 
@@ -245,7 +249,8 @@ prefrl::offline::transition_dataset<double> two_episodes() {
 }
 
 std::string write_file(const std::string& name, const std::string& text) {
-    const std::string path = "prefrl_robustness_" + name + ".csv";
+    // In the temporary directory, so that running the tests leaves nothing in the checkout.
+    const std::string path = (std::filesystem::temp_directory_path() / ("prefrl_robustness_" + name + ".csv")).string();
     std::ofstream(path, std::ios::binary) << text;
     return path;
 }
@@ -520,7 +525,7 @@ std::vector<bad_input> kernel_and_loss_rows() {
          "prefrl::preference::geometric_mixture: the mixture has no support"},
         {"td_lambda::step", "a NaN feature",
          [] {
-             prefrl::value::td_lambda<double> td{.lambda = 0.5};
+             prefrl::value::td_lambda<double> td{.lambda_ = 0.5};
              Eigen::VectorXd w = Eigen::VectorXd::Zero(2);
              const std::vector<double> x = {1.0, nan}, next = {0.0, 1.0};
              (void)td.step(w, x, 1.0, 0.9, next, 0.1);
@@ -528,7 +533,7 @@ std::vector<bad_input> kernel_and_loss_rows() {
          "prefrl::value::td_lambda::step: x_tm1[1] must be finite, got nan"},
         {"td_lambda::step", "alpha +inf",
          [] {
-             prefrl::value::td_lambda<double> td{.lambda = 0.5};
+             prefrl::value::td_lambda<double> td{.lambda_ = 0.5};
              Eigen::VectorXd w = Eigen::VectorXd::Zero(2);
              const std::vector<double> x = {1.0, 0.0}, next = {0.0, 1.0};
              (void)td.step(w, x, 1.0, 0.9, next, inf);
@@ -543,7 +548,149 @@ std::vector<bad_input> kernel_and_loss_rows() {
     };
 }
 
+// the entry points the outside battery did not reach: grid layouts, the tabular softmax's
+// parameters, the exact return-law enumerations (sizes they cannot finish), simulation
+// horizons that cannot be stored, the GRPO loss from hidden states, and OPE's newer calls
+std::vector<bad_input> audit_rows() {
+    namespace env = prefrl::env;
+    namespace mdp = prefrl::mdp;
+    namespace bandit = prefrl::bandit;
+    namespace grpo = prefrl::grpo;
+    namespace ope = prefrl::ope;
+    const auto walk = [] { return env::random_walk<double>(5); };
+    return {
+        {"gridworld_states", "an empty layout", [] { (void)env::gridworld_states({}); },
+         "prefrl::env::gridworld_states: layout must not be empty"},
+        {"gridworld_states", "rows of unequal lengths", [] { (void)env::gridworld_states({"..", "."}); },
+         "prefrl::env::gridworld_states: layout rows must have equal lengths"},
+        {"gridworld_states", "an empty row", [] { (void)env::gridworld_states({""}); },
+         "prefrl::env::gridworld_states: layout rows must not be empty"},
+        {"gridworld_states", "only walls", [] { (void)env::gridworld_states({"##", "##"}); },
+         "prefrl::env::gridworld_states: layout has no open cell"},
+        {"tabular_softmax::set_parameters", "a NaN parameter",
+         [] {
+             auto pi = prefrl::policy::tabular_softmax<double>::uniform(2, 2);
+             prefrl::vector<double> theta = prefrl::vector<double>::Zero(4);
+             theta[2] = nan;
+             pi.set_parameters(theta);
+         },
+         "prefrl::policy::tabular_softmax::set_parameters: theta[2] must be finite, got nan"},
+        {"tabular_softmax::kl", "another shape",
+         [] {
+             (void)prefrl::policy::tabular_softmax<double>::uniform(2, 2).kl(0, prefrl::policy::tabular_softmax<double>::uniform(3, 2));
+         },
+         "prefrl::policy::tabular_softmax::kl: other is [3, 2]"},
+        {"tabular_softmax::sample", "state 2 of 2",
+         [] {
+             prefrl::generator rng(1);
+             (void)prefrl::policy::tabular_softmax<double>::uniform(2, 2).sample(2, rng);
+         },
+         "prefrl::policy::tabular_softmax::sample: state must be in [0, 2), got 2"},
+        {"finite_horizon_return_law", "a horizon of 10^12 on a random walk (a hang before)",
+         [walk] { (void)mdp::finite_horizon_return_law(walk(), 2, index_t{1000000000000}, [](index_t, index_t, double) { return index_t{0}; }); },
+         "the exact return law needs more than 4194304"},
+        {"finite_horizon_value_iteration", "a horizon of 10^12 (bad_alloc before)",
+         [walk] { (void)mdp::finite_horizon_value_iteration(walk(), index_t{1000000000000}); },
+         "prefrl::mdp::finite_horizon_value_iteration: (horizon + 1) * states = "},
+        {"finite_horizon_value_iteration", "a horizon whose (horizon + 1) * states overflows",
+         [walk] { (void)mdp::finite_horizon_value_iteration(walk(), std::numeric_limits<index_t>::max()); }, "overflows"},
+        {"cvar_optimal_policy", "a horizon of 10^6 (a stack overflow before)",
+         [walk] { (void)mdp::cvar_optimal_policy(walk(), 2, 1000000, 0.5); },
+         "prefrl::mdp::cvar_optimal_policy: horizon must be <= 4096"},
+        {"cvar_optimal_policy", "alpha NaN", [walk] { (void)mdp::cvar_optimal_policy(walk(), 2, 3, nan); }, "alpha must be in (0, 1], got nan"},
+        {"cvar", "a law whose mass is 0.5", [] { (void)mdp::cvar(mdp::return_law{{1.0, 0.5}}, 0.5); },
+         "prefrl::mdp::cvar: law's probabilities must sum to 1"},
+        {"mean", "an empty law", [] { (void)mdp::mean(mdp::return_law{}); }, "prefrl::mdp::mean: law must not be empty"},
+        {"simulate", "a horizon of 10^15 (bad_alloc before)",
+         [] {
+             prefrl::generator rng(1);
+             bandit::ucb1<double> b(2);
+             (void)bandit::simulate(b, env::bernoulli_arms<double>({0.1, 0.9}), index_t{1000000000000000}, rng);
+         },
+         "prefrl::bandit::simulate: horizon must be <= 268435456"},
+        {"simulate", "horizon 0",
+         [] {
+             prefrl::generator rng(1);
+             bandit::ucb1<double> b(2);
+             (void)bandit::simulate(b, env::bernoulli_arms<double>({0.1, 0.9}), 0, rng);
+         },
+         "prefrl::bandit::simulate: horizon must be >= 1, got 0"},
+        {"grpo::from_hidden", "hidden and weight of different widths",
+         [] {
+             const prefrl::row_matrix<double> h = prefrl::row_matrix<double>::Zero(2, 3), w = prefrl::row_matrix<double>::Zero(4, 2);
+             prefrl::row_matrix<double> dh(2, 3), dw(4, 2);
+             const std::vector<double> mask{1, 1}, adv{1};
+             const std::vector<index_t> labels{0, 1};
+             (void)grpo::from_hidden(grpo::policy_loss{}, h, w, labels, grpo::token_batch<double>{1, 2, {}, mask, adv}, dh, dw);
+         },
+         "prefrl::grpo::from_hidden"},
+        {"grpo::from_hidden", "a label outside the vocabulary",
+         [] {
+             const prefrl::row_matrix<double> h = prefrl::row_matrix<double>::Zero(2, 3), w = prefrl::row_matrix<double>::Zero(4, 3);
+             prefrl::row_matrix<double> dh(2, 3), dw(4, 3);
+             const std::vector<double> mask{1, 1}, adv{1};
+             const std::vector<index_t> labels{0, 4};
+             (void)grpo::from_hidden(grpo::policy_loss{}, h, w, labels, grpo::token_batch<double>{1, 2, {}, mask, adv}, dh, dw);
+         },
+         "prefrl::grpo::from_hidden: labels[1] must be in [0, 4)"},
+        {"grpo::from_hidden", "logps given (they come from the hidden states)",
+         [] {
+             const prefrl::row_matrix<double> h = prefrl::row_matrix<double>::Zero(2, 3), w = prefrl::row_matrix<double>::Zero(4, 3);
+             prefrl::row_matrix<double> dh(2, 3), dw(4, 3);
+             const std::vector<double> mask{1, 1}, adv{1}, logps{-1, -1};
+             const std::vector<index_t> labels{0, 1};
+             (void)grpo::from_hidden(grpo::policy_loss{}, h, w, labels, grpo::token_batch<double>{1, 2, logps, mask, adv}, dh, dw);
+         },
+         "prefrl::grpo::from_hidden: batch.logps must be empty"},
+        {"grpo::from_hidden", "a NaN hidden state on an active row",
+         [] {
+             prefrl::row_matrix<double> h = prefrl::row_matrix<double>::Zero(2, 3);
+             h(1, 2) = nan;
+             const prefrl::row_matrix<double> w = prefrl::row_matrix<double>::Zero(4, 3);
+             prefrl::row_matrix<double> dh(2, 3), dw(4, 3);
+             const std::vector<double> mask{1, 1}, adv{1};
+             const std::vector<index_t> labels{0, 1};
+             (void)grpo::from_hidden(grpo::policy_loss{}, h, w, labels, grpo::token_batch<double>{1, 2, {}, mask, adv}, dh, dw);
+         },
+         "prefrl::grpo::from_hidden"},
+        {"ope::off_policy_evaluation", "an empty log",
+         [] {
+             const prefrl::row_matrix<double> pi = prefrl::row_matrix<double>::Constant(0, 2, 0.5);
+             (void)ope::off_policy_evaluation(ope::bandit_log<double>{}, pi, ope::ips{});
+         },
+         "prefrl::ope::off_policy_evaluation: log.reward must not be empty"},
+        {"ope::load_csv", "a file that does not exist", [] { (void)ope::load_csv<double>("/nonexistent/log.csv"); },
+         "prefrl::ope::load_csv: cannot open /nonexistent/log.csv"},
+        {"preference::pair_loss_from_trl", "an unknown name", [] { (void)prefrl::preference::pair_loss_from_trl("dpo"); },
+         "prefrl::preference::pair_loss_from_trl: unknown loss_type 'dpo'"},
+        {"bandit::update_from_log", "a propensity of NaN",
+         [] {
+             bandit::lin_ucb<double> b(2, 2);
+             bandit::update_from_log(b, std::vector<double>{1.0, 0.0}, 0, 1.0, nan);
+         },
+         "prefrl::bandit::update_from_log: propensity must be in (0, 1], got nan"},
+        {"bandit::learn_from_log", "an empty log",
+         [] {
+             bandit::lin_ucb<double> b(2, 2);
+             bandit::learn_from_log(b, ope::bandit_log<double>{});
+         },
+         "prefrl::bandit::learn_from_log: log.reward must not be empty"},
+        {"bandit::learn_from_log", "an infinite context",
+         [] {
+             bandit::lin_ucb<double> b(2, 1);
+             const std::vector<double> r{1.0}, p{0.5}, x{inf};
+             const std::vector<std::int64_t> a{0};
+             bandit::learn_from_log(b, ope::bandit_log<double>{r, a, p, x, 1});
+         },
+         "prefrl::bandit::learn_from_log: log.context[0] (round 0, feature 0) must be finite, got inf"},
+    };
+}
+
 }  // namespace
+
+TEST_CASE("entry points beyond the outside battery: layouts, parameters, enumerations, horizons, hidden states", "[robustness][errors]") {
+    check_rows(audit_rows());
+}
 
 TEST_CASE("accessors refuse an index out of range, naming the member function, the argument and the value", "[robustness][errors]") {
     check_rows(accessor_rows());

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "prefrl/bandit/regression_oracles.hpp"
+#include "prefrl/core/ranges.hpp"
 #include "prefrl/core/bandit.hpp"
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/random.hpp"
@@ -45,6 +46,12 @@ vector<T> inverse_gap_weighting(std::span<const T> predictions, double gamma) {
     }
     p[static_cast<Eigen::Index>(best)] = static_cast<T>(1.0 - rest);
     return p;
+}
+
+/// The same for any contiguous range, the scalar deduced: `inverse_gap_weighting(yhat, 10.0)`.
+template <ScalarRange R>
+vector<range_scalar_t<R>> inverse_gap_weighting(const R& predictions, double gamma) {
+    return inverse_gap_weighting<range_scalar_t<R>>(as_span(predictions), gamma);
 }
 
 /// Options of `square_cb`: Vowpal Wabbit's schedule `gamma = gamma_scale * m^gamma_exponent`,
@@ -97,12 +104,6 @@ public:
         prefrl::detail::check_feedback("prefrl::bandit::square_cb::update", x, context_size(), arm, num_arms(), reward);
         oracle_.fit(x, arm, reward);
         ++learned_;
-    }
-    /// The same from a logged round (context, arm, reward, propensity): the propensity is checked
-    /// (in (0, 1]) and not used, as SquareCB trains its oracle without importance weights (VW).
-    void update(std::span<const T> x, index_t arm, T reward, T propensity) {
-        prefrl::detail::check_logged_propensity("prefrl::bandit::square_cb::update", propensity);
-        update(x, arm, reward);
     }
 
 private:
@@ -158,12 +159,6 @@ public:
     void update(std::span<const T> x, index_t arm, T reward) {
         prefrl::detail::check_feedback("prefrl::bandit::oracle_epsilon_greedy::update", x, context_size(), arm, num_arms(), reward);
         oracle_.fit(x, arm, reward);
-    }
-    /// The same from a logged round (context, arm, reward, propensity): the propensity is checked
-    /// (in (0, 1]) and not used, as this learner trains without importance weights.
-    void update(std::span<const T> x, index_t arm, T reward, T propensity) {
-        prefrl::detail::check_logged_propensity("prefrl::bandit::oracle_epsilon_greedy::update", propensity);
-        update(x, arm, reward);
     }
 
 private:

@@ -27,6 +27,7 @@
 #include <span>
 #include <type_traits>
 
+#include "prefrl/core/ranges.hpp"
 #include "prefrl/core/error.hpp"
 
 namespace prefrl {
@@ -84,6 +85,12 @@ T logsumexp(std::span<const T> xs) {
     wide sum = 0;
     for (const T x : xs) sum += std::exp(static_cast<wide>(x) - static_cast<wide>(hi));
     return static_cast<T>(static_cast<wide>(hi) + std::log(sum));
+}
+
+/// The same for any contiguous range, the scalar deduced: `logsumexp(std::vector<double>{...})`.
+template <ScalarRange R>
+range_scalar_t<R> logsumexp(const R& xs) {
+    return logsumexp<range_scalar_t<R>>(as_span(xs));
 }
 
 }  // namespace prefrl

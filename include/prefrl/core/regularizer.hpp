@@ -2,9 +2,13 @@
 #define PREFRL_CORE_REGULARIZER_HPP
 
 /// \file
-/// The `Regularizer` concept: an offline-RL loss term with its gradients.
+/// The `Regularizer` concept (an offline-RL loss term with its gradients) and its refinement
+/// `InSampleValueLoss` (a value-regression term in-sample value learning can minimise).
 
 #include <concepts>
+#include <span>
+
+#include "prefrl/core/types.hpp"
 
 namespace prefrl {
 
@@ -43,6 +47,45 @@ consteval bool check_regularizer() {
                       "prefrl::Regularizer: the result must have a floating-point field `value`");
     }
     return Regularizer<R, Args...>;
+}
+
+/// **InSampleValueLoss** — a value-regression `Regularizer` that in-sample value learning can
+/// minimise: called on spans `(q, v)` of one scalar type T, its result has `d_v`, the gradient
+/// in v (IQL's expectile, Kostrikov et al. 2021, eq. 5; XQL's Gumbel loss, Garg et al. 2023;
+/// ODICE's f-DVL, Mao et al. 2024).
+///
+/// Given `const L loss` and `std::span<const T> q, v` of equal size:
+///
+/// 1. `loss(q, v).value` -> floating point: the loss averaged over the batch;
+/// 2. `loss(q, v).d_v` -> `prefrl::vector<T>`: its gradient in v.
+///
+/// Laws: convex in each v_i (the solvers find V(s) from the sign of the slope, by bisection);
+/// `d_v` matches central differences of `value`.
+///
+/// Models: `offline::expectile`, `offline::gumbel`, `offline::fdvl`.
+/// Consumed by: `offline::tabular_in_sample`, `offline::linear_in_sample`.
+template <class L, class T>
+concept InSampleValueLoss = Regularizer<L, std::span<const T>, std::span<const T>> &&
+                            requires(const L& loss, std::span<const T> x) {
+                                { loss(x, x).d_v } -> std::convertible_to<vector<T>>;
+                            };
+
+/// Checks `InSampleValueLoss<L, T>` requirement by requirement, naming what is missing.
+template <class L, class T>
+consteval bool check_in_sample_value_loss() {
+    static_assert(std::invocable<const L&, std::span<const T>, std::span<const T>>,
+                  "prefrl::InSampleValueLoss: the loss cannot be called const on two std::span<const T> (q, v)");
+    if constexpr (std::invocable<const L&, std::span<const T>, std::span<const T>>) {
+        static_assert(requires(const L& loss, std::span<const T> x) {
+                          { loss(x, x).value } -> std::convertible_to<double>;
+                      },
+                      "prefrl::InSampleValueLoss: the result must have a floating-point field `value`");
+        static_assert(requires(const L& loss, std::span<const T> x) {
+                          { loss(x, x).d_v } -> std::convertible_to<vector<T>>;
+                      },
+                      "prefrl::InSampleValueLoss: the result must have a field `d_v` convertible to prefrl::vector<T>");
+    }
+    return InSampleValueLoss<L, T>;
 }
 
 }  // namespace prefrl

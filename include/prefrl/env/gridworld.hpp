@@ -7,6 +7,7 @@
 
 #include <concepts>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "prefrl/core/error.hpp"
@@ -36,10 +37,14 @@ struct gridworld_map {
     std::vector<std::vector<index_t>> state_of;  ///< (row, column) -> state, -1 for walls
 };
 
-/// The numbering of a layout's cells.
-inline gridworld_map gridworld_states(const std::vector<std::string>& layout) {
-    constexpr auto fn = "prefrl::env::gridworld";
+}  // namespace prefrl::env
+
+namespace prefrl::detail {
+
+inline env::gridworld_map gridworld_states(std::string_view fn, const std::vector<std::string>& layout) {
+    using env::gridworld_map;
     require_non_empty(fn, "layout", layout.size());
+    require(!layout[0].empty(), fn, "layout rows must not be empty");
     gridworld_map map;
     for (std::size_t r = 0; r < layout.size(); ++r) {
         require(layout[r].size() == layout[0].size(), fn, "layout rows must have equal lengths, row ", r, " has ", layout[r].size(),
@@ -54,7 +59,17 @@ inline gridworld_map gridworld_states(const std::vector<std::string>& layout) {
             map.cell_of.emplace_back(static_cast<int>(r), static_cast<int>(c));
         }
     }
+    require(!map.cell_of.empty(), fn, "layout has no open cell (every cell is a wall '#')");
     return map;
+}
+
+}  // namespace prefrl::detail
+
+namespace prefrl::env {
+
+/// The numbering of a layout's cells (the states of `gridworld(options)` for this layout).
+inline gridworld_map gridworld_states(const std::vector<std::string>& layout) {
+    return detail::gridworld_states("prefrl::env::gridworld_states", layout);
 }
 
 /// **Grid world** (Sutton & Barto 2018, ch. 3-6): moves up/right/down/left; a move into a wall
@@ -66,7 +81,7 @@ mdp::tabular_mdp<T> gridworld(const gridworld_options& options) {
     require_finite(fn, "step_reward", options.step_reward);
     require_finite(fn, "goal_reward", options.goal_reward);
     require_finite(fn, "cliff_reward", options.cliff_reward);
-    const auto map = gridworld_states(options.layout);
+    const auto map = detail::gridworld_states(fn, options.layout);
     const auto states = static_cast<index_t>(map.cell_of.size());
     require_positive(fn, "free cells", states);
     require(options.gamma >= 0.0 && options.gamma < 1.0, fn, "gamma must be in [0, 1), got ", options.gamma);

@@ -9,6 +9,7 @@
 
 #include "prefrl/core/environment.hpp"
 #include "prefrl/core/error.hpp"
+#include "prefrl/core/policy.hpp"
 #include "prefrl/core/random.hpp"
 #include "prefrl/core/types.hpp"
 
@@ -40,6 +41,7 @@ struct trajectory {
 /// **Rolls out** `choose(state, rng) -> action` (a policy's `sample`, a greedy rule, ...) in
 /// `environment` from `reset` until a terminal or truncated step or `max_steps` steps.
 template <Environment E, class Choose, RandomGenerator G>
+    requires std::invocable<Choose&, const typename E::state_type&, G&>
 trajectory<typename E::state_type, typename E::action_type, typename E::scalar_type> rollout(E& environment, Choose&& choose, G& rng,
                                                                                           index_t max_steps) {
     require_positive("prefrl::env::rollout", "max_steps", max_steps);
@@ -60,6 +62,17 @@ trajectory<typename E::state_type, typename E::action_type, typename E::scalar_t
     }
     out.final_state = state;
     return out;
+}
+
+/// **Rolls out a `Policy`**: `policy.sample(state, rng)` chooses each action.
+///
+///     auto episode = prefrl::env::rollout(walk, pi, rng, 100);   // pi: any prefrl::Policy of the environment's states
+template <Environment E, Policy P, RandomGenerator G>
+    requires std::convertible_to<const typename E::state_type&, const typename P::state_type&> &&
+             std::convertible_to<typename P::action_type, typename E::action_type>
+trajectory<typename E::state_type, typename E::action_type, typename E::scalar_type> rollout(E& environment, const P& policy, G& rng,
+                                                                                          index_t max_steps) {
+    return rollout(environment, [&policy](const typename E::state_type& s, G& g) { return policy.sample(s, g); }, rng, max_steps);
 }
 
 }  // namespace prefrl::env

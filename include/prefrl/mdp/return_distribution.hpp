@@ -36,6 +36,21 @@ using return_law = std::map<double, double>;
 namespace prefrl::detail {
 
 /// Checks a finite law: finite values, probabilities >= 0 summing to 1 within 1e-9.
+/// The exact return-law enumerations refuse work they cannot finish: at most this many
+/// (state, accumulated return) expansions in all (about a second), instead of hanging on a long
+/// horizon or an exponential number of distinct returns.
+inline constexpr std::size_t max_return_expansions = std::size_t{1} << 22;
+
+/// The stock DP of `cvar_optimal_policy` recurses once per step: deeper horizons would overflow the stack.
+inline constexpr index_t max_cvar_horizon = 4096;
+
+inline void count_return_expansions(std::string_view fn, std::size_t& done, std::size_t more, index_t t) {
+    done += more;
+    require(done <= max_return_expansions, fn, "the exact return law needs more than ", max_return_expansions,
+            " (state, return) expansions (reached at t = ", t,
+            "): too many distinct returns or too long a horizon to enumerate; shorten the horizon or sample returns instead");
+}
+
 inline void check_return_law(std::string_view fn, const mdp::return_law& law) {
     require_non_empty(fn, "law", law.size());
     double mass = 0.0;
@@ -90,7 +105,9 @@ return_law finite_horizon_return_law(const tabular_mdp<T>& mdp, index_t start, i
     require_positive(fn, "horizon", horizon);
     std::map<std::pair<index_t, double>, double> frontier{{{start, 0.0}, 1.0}};
     return_law law;
+    std::size_t expansions = 0;
     for (index_t t = 0; t < horizon && !frontier.empty(); ++t) {
+        detail::count_return_expansions(fn, expansions, frontier.size(), t);
         std::map<std::pair<index_t, double>, double> next;
         for (const auto& [key, p] : frontier) {
             const auto [s, accumulated] = key;
@@ -121,6 +138,10 @@ std::pair<std::vector<std::vector<index_t>>, std::vector<std::vector<double>>> f
     constexpr auto fn = "prefrl::mdp::finite_horizon_value_iteration";
     mdp.validate(fn);
     require_positive(fn, "horizon", horizon);
+    const index_t entries = checked_size_product(fn, "(horizon + 1) * states", checked_size_sum(fn, "horizon + 1", horizon, index_t{1}),
+                                                 mdp.states());
+    require(entries <= (index_t{1} << 27), fn, "(horizon + 1) * states = ", entries,
+            " values would not fit in memory; the limit is 134217728");
     const auto steps = static_cast<std::size_t>(horizon);
     std::vector<std::vector<double>> value(steps + 1, std::vector<double>(static_cast<std::size_t>(mdp.states()), 0.0));
     std::vector<std::vector<index_t>> policy(steps, std::vector<index_t>(static_cast<std::size_t>(mdp.states()), 0));
@@ -207,11 +228,15 @@ cvar_solution cvar_optimal_policy(const tabular_mdp<T>& mdp, index_t start, inde
     require(alpha > 0.0 && alpha <= 1.0, fn, "alpha must be in (0, 1], got ", alpha);
     require(start >= 0 && start < mdp.states(), fn, "start must be in [0, ", mdp.states(), "), got ", start);
     require_positive(fn, "horizon", horizon);
+    require(horizon <= detail::max_cvar_horizon, fn, "horizon must be <= ", detail::max_cvar_horizon,
+            " (the stock DP recurses once per step), got ", horizon);
     // the returns any policy can reach are the candidates for c
     return_law reachable;
     {
         std::map<std::pair<index_t, double>, int> frontier{{{start, 0.0}, 1}};
+        std::size_t expansions = 0;
         for (index_t t = 0; t < horizon && !frontier.empty(); ++t) {
+            detail::count_return_expansions(fn, expansions, frontier.size() * static_cast<std::size_t>(mdp.actions()), t);
             std::map<std::pair<index_t, double>, int> next;
             for (const auto& [key, unused] : frontier) {
                 const auto [s, accumulated] = key;

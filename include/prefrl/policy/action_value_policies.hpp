@@ -27,7 +27,7 @@ struct epsilon_greedy {
     using state_type = vector<T>;
     using action_type = index_t;
     using scalar_type = T;
-    T epsilon = T(0.1);
+    double epsilon = 0.1;  ///< the exploration probability, in [0, 1]
     index_t actions = 0;  ///< A; 0 means "the size of q"
 
     [[nodiscard]] index_t num_actions() const { return actions; }
@@ -49,7 +49,8 @@ struct epsilon_greedy {
 
 private:
     vector<T> probabilities_for(std::string_view fn, const vector<T>& q) const {
-        require(epsilon >= T(0) && epsilon <= T(1), fn, "epsilon must be in [0, 1], got ", epsilon);
+        require(epsilon >= 0.0 && epsilon <= 1.0, fn, "epsilon must be in [0, 1], got ", epsilon);
+        const T eps = static_cast<T>(epsilon);
         require_non_empty(fn, "q", static_cast<std::size_t>(q.size()));
         require(actions == 0 || q.size() == actions, fn, "got ", q.size(), " action values for ", actions, " actions");
         detail::require_finite_or_minus_inf<T>(fn, "q", q);  // -inf is allowed (never greedy), NaN and +inf are not
@@ -57,9 +58,9 @@ private:
         require(std::isfinite(top), fn, "q must have a finite entry, got all -inf");
         const auto ties = static_cast<T>((q.array() == top).count());
         const auto n = static_cast<T>(q.size());
-        vector<T> p = vector<T>::Constant(q.size(), epsilon / n);
+        vector<T> p = vector<T>::Constant(q.size(), eps / n);
         for (Eigen::Index a = 0; a < q.size(); ++a)
-            if (q[a] == top) p[a] += (T(1) - epsilon) / ties;
+            if (q[a] == top) p[a] += (T(1) - eps) / ties;
         return p;
     }
 };
@@ -71,7 +72,7 @@ struct boltzmann {
     using state_type = vector<T>;
     using action_type = index_t;
     using scalar_type = T;
-    T temperature = T(1);
+    double temperature = 1.0;  ///< > 0 and finite
     index_t actions = 0;  ///< A; 0 means "the size of q"
 
     [[nodiscard]] index_t num_actions() const { return actions; }
@@ -97,9 +98,11 @@ struct boltzmann {
 private:
     vector<T> log_probabilities_for(std::string_view fn, const vector<T>& q) const {
         require_positive(fn, "temperature", temperature);
+        const T t = hyperparameter_in<T>(fn, "temperature", temperature);
+        require(t > T(0), fn, "temperature = ", temperature, " is 0 in float");
         require(actions == 0 || q.size() == actions, fn, "got ", q.size(), " action values for ", actions, " actions");
         // an action value of -inf is a masked action (probability 0); NaN and +inf are refused
-        return detail::log_softmax_for<T>(fn, "q", q / temperature);
+        return detail::log_softmax_for<T>(fn, "q", q / t);
     }
 };
 

@@ -4,6 +4,7 @@
 /// \file
 /// The tabular softmax policy, pi(a | s) = softmax(theta[s, :])_a.
 
+#include <cmath>
 #include <concepts>
 #include <span>
 #include <string_view>
@@ -63,8 +64,10 @@ struct tabular_softmax {
     [[nodiscard]] index_t num_parameters() const { return logits.size(); }
     [[nodiscard]] vector<T> parameters() const { return Eigen::Map<const vector<T>>(logits.data(), logits.size()); }
     void set_parameters(const vector<T>& theta) {
-        require_same_size("prefrl::policy::tabular_softmax::set_parameters", "theta", static_cast<std::size_t>(theta.size()),
-                          "the parameters", static_cast<std::size_t>(logits.size()));
+        constexpr auto fn = "prefrl::policy::tabular_softmax::set_parameters";
+        require_same_size(fn, "theta", static_cast<std::size_t>(theta.size()), "the parameters", static_cast<std::size_t>(logits.size()));
+        for (Eigen::Index i = 0; i < theta.size(); ++i)
+            require(std::isfinite(theta[i]), fn, "theta[", i, "] must be finite, got ", theta[i]);
         Eigen::Map<vector<T>>(logits.data(), logits.size()) = theta;
     }
     [[nodiscard]] vector<T> grad_log_prob(index_t s, index_t a) const {

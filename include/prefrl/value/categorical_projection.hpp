@@ -9,6 +9,7 @@
 #include <concepts>
 #include <span>
 
+#include "prefrl/core/ranges.hpp"
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/types.hpp"
 
@@ -54,6 +55,13 @@ vector<T> categorical_l2_project(std::span<const T> z_p, std::span<const T> prob
         m[static_cast<Eigen::Index>(upper)] += probs[j] * w;
     }
     return m;
+}
+
+/// The same for any contiguous ranges of one scalar type, the scalar deduced.
+template <ScalarRange P, ScalarRange Pr, ScalarRange Q>
+    requires ScalarRangesOfOneType<P, Pr, Q>
+vector<range_scalar_t<P>> categorical_l2_project(const P& z_p, const Pr& probs, const Q& z_q) {
+    return categorical_l2_project<range_scalar_t<P>>(as_span(z_p), as_span(probs), as_span(z_q));
 }
 
 }  // namespace prefrl::value

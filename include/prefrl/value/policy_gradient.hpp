@@ -12,6 +12,7 @@
 
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/math.hpp"
+#include "prefrl/core/ranges.hpp"
 #include "prefrl/core/types.hpp"
 
 namespace prefrl::value {
@@ -141,15 +142,16 @@ struct clipped_surrogate_result {
 /// A_t < 0 and rho_t > 1 - eps — else 0; `dL/d log pi_t = rho_t dL/d rho_t`.
 template <std::floating_point T>
 clipped_surrogate_result<T> clipped_surrogate_pg_loss(std::span<const T> prob_ratios_t, std::span<const T> adv_t,
-                                                      T epsilon = T(0.2)) {
+                                                      double epsilon_ = 0.2) {
     constexpr auto fn = "prefrl::value::clipped_surrogate_pg_loss";
+    require(epsilon_ > 0.0 && epsilon_ < 1.0, fn, "epsilon must be in (0, 1), got ", epsilon_);
+    const T epsilon = static_cast<T>(epsilon_);
     require_non_empty(fn, "prob_ratios_t", prob_ratios_t.size());
     const std::size_t steps = prob_ratios_t.size();
     detail::check_step_weights(fn, "adv_t", adv_t, steps);
     for (std::size_t t = 0; t < steps; ++t)
         require(std::isfinite(prob_ratios_t[t]) && prob_ratios_t[t] >= T(0), fn, "prob_ratios_t[", t,
                 "] must be a finite ratio >= 0, got ", prob_ratios_t[t]);
-    require(epsilon > T(0) && epsilon < T(1), fn, "epsilon must be in (0, 1), got ", epsilon);
     clipped_surrogate_result<T> out{T(0), vector<T>(static_cast<Eigen::Index>(steps)), vector<T>(static_cast<Eigen::Index>(steps))};
     double total = 0.0;
     for (std::size_t t = 0; t < steps; ++t) {
@@ -162,6 +164,15 @@ clipped_surrogate_result<T> clipped_surrogate_pg_loss(std::span<const T> prob_ra
     }
     out.value = static_cast<T>(total / static_cast<double>(steps));
     return out;
+}
+
+/// The same for any contiguous ranges (`std::vector`, `Eigen::VectorX`), the scalar deduced:
+/// `clipped_surrogate_pg_loss(ratios, advantages, 0.2)`.
+template <ScalarRange R, ScalarRange A>
+    requires ScalarRangesOfOneType<R, A>
+clipped_surrogate_result<range_scalar_t<R>> clipped_surrogate_pg_loss(const R& prob_ratios_t, const A& adv_t, double epsilon = 0.2) {
+    using T = range_scalar_t<R>;
+    return clipped_surrogate_pg_loss<T>(as_span(prob_ratios_t), as_span(adv_t), epsilon);
 }
 
 }  // namespace prefrl::value

@@ -12,9 +12,14 @@
 #include <cmath>
 #include <concepts>
 #include <cstdint>
+#include <initializer_list>
 #include <span>
+#include <string_view>
+#include <type_traits>
+#include <utility>
 
 #include "prefrl/core/error.hpp"
+#include "prefrl/core/ranges.hpp"
 #include "prefrl/core/types.hpp"
 
 namespace prefrl::detail {
@@ -123,6 +128,37 @@ T expected_sarsa(std::span<const T> q_tm1, index_t a_tm1, T r_t, T discount_t, s
     return r_t + discount_t * static_cast<T>(expected) - q_tm1[static_cast<std::size_t>(a_tm1)];
 }
 
+// The same one-transition errors for any contiguous ranges of action values (`std::vector`,
+// `Eigen::VectorX`), the scalar deduced from them: `q_learning(q_tm1, a, 1.0, 0.9, q_t)`.
+
+template <ScalarRange Q, ScalarRange Q2>
+    requires ScalarRangesOfOneType<Q, Q2>
+range_scalar_t<Q> q_learning(const Q& q_tm1, index_t a_tm1, std::type_identity_t<range_scalar_t<Q>> r_t,
+                             std::type_identity_t<range_scalar_t<Q>> discount_t, const Q2& q_t) {
+    return q_learning<range_scalar_t<Q>>(as_span(q_tm1), a_tm1, r_t, discount_t, as_span(q_t));
+}
+
+template <ScalarRange Q, ScalarRange Q2, ScalarRange Q3>
+    requires ScalarRangesOfOneType<Q, Q2, Q3>
+range_scalar_t<Q> double_q_learning(const Q& q_tm1, index_t a_tm1, std::type_identity_t<range_scalar_t<Q>> r_t,
+                                    std::type_identity_t<range_scalar_t<Q>> discount_t, const Q2& q_t_value, const Q3& q_t_selector) {
+    return double_q_learning<range_scalar_t<Q>>(as_span(q_tm1), a_tm1, r_t, discount_t, as_span(q_t_value), as_span(q_t_selector));
+}
+
+template <ScalarRange Q, ScalarRange Q2>
+    requires ScalarRangesOfOneType<Q, Q2>
+range_scalar_t<Q> sarsa(const Q& q_tm1, index_t a_tm1, std::type_identity_t<range_scalar_t<Q>> r_t,
+                        std::type_identity_t<range_scalar_t<Q>> discount_t, const Q2& q_t, index_t a_t) {
+    return sarsa<range_scalar_t<Q>>(as_span(q_tm1), a_tm1, r_t, discount_t, as_span(q_t), a_t);
+}
+
+template <ScalarRange Q, ScalarRange Q2, ScalarRange P>
+    requires ScalarRangesOfOneType<Q, Q2, P>
+range_scalar_t<Q> expected_sarsa(const Q& q_tm1, index_t a_tm1, std::type_identity_t<range_scalar_t<Q>> r_t,
+                                 std::type_identity_t<range_scalar_t<Q>> discount_t, const Q2& q_t, const P& probs_a_t) {
+    return expected_sarsa<range_scalar_t<Q>>(as_span(q_tm1), a_tm1, r_t, discount_t, as_span(q_t), as_span(probs_a_t));
+}
+
 }  // namespace prefrl::value
 
 // Batched forms: the same TD errors over a batch of B transitions, action values as `[B, A]`
@@ -131,15 +167,28 @@ T expected_sarsa(std::span<const T> q_tm1, index_t a_tm1, T r_t, T discount_t, s
 namespace prefrl::detail {
 
 template <std::floating_point T>
-void check_batch(std::string_view fn, std::size_t batch, std::span<const T> r_t, std::span<const T> discount_t) {
+std::span<const T> row_span(const_matrix_ref<T> m, Eigen::Index row) {
+    return {m.data() + row * m.outerStride(), static_cast<std::size_t>(m.cols())};
+}
+
+/// The one engine of the batched TD errors: checks that the batch is non-empty and that `r_t`,
+/// `discount_t` and every named input have one entry (or row) per transition, then applies the
+/// one-transition error `error(b)` to each transition b.
+template <std::floating_point T, class Error>
+vector<T> map_transitions(std::string_view fn, std::size_t batch, std::span<const T> r_t, std::span<const T> discount_t,
+                          std::initializer_list<std::pair<std::string_view, std::size_t>> inputs, Error&& error) {
     require_non_empty(fn, "the batch", batch);
     require_same_size(fn, "r_t", r_t.size(), "the batch", batch);
     require_same_size(fn, "discount_t", discount_t.size(), "the batch", batch);
+    for (const auto& [name, size] : inputs) require_same_size(fn, name, size, "the batch", batch);
+    vector<T> out(static_cast<Eigen::Index>(batch));
+    for (std::size_t b = 0; b < batch; ++b) out[static_cast<Eigen::Index>(b)] = error(b);
+    return out;
 }
 
 template <std::floating_point T>
-std::span<const T> row_span(const_matrix_ref<T> m, Eigen::Index row) {
-    return {m.data() + row * m.outerStride(), static_cast<std::size_t>(m.cols())};
+std::size_t rows_of(const_matrix_ref<T> m) {
+    return static_cast<std::size_t>(m.rows());
 }
 
 }  // namespace prefrl::detail
@@ -148,80 +197,68 @@ namespace prefrl::value {
 
 template <std::floating_point T>
 vector<T> td_learning(std::span<const T> v_tm1, std::span<const T> r_t, std::span<const T> discount_t, std::span<const T> v_t) {
-    detail::check_batch("prefrl::value::td_learning", v_tm1.size(), r_t, discount_t);
-    require_same_size("prefrl::value::td_learning", "v_t", v_t.size(), "the batch", v_tm1.size());
-    vector<T> out(static_cast<Eigen::Index>(v_tm1.size()));
-    for (std::size_t b = 0; b < v_tm1.size(); ++b) out[static_cast<Eigen::Index>(b)] = td_learning<T>(v_tm1[b], r_t[b], discount_t[b], v_t[b]);
-    return out;
+    return detail::map_transitions<T>("prefrl::value::td_learning", v_tm1.size(), r_t, discount_t, {{"v_t", v_t.size()}},
+                                      [&](std::size_t b) { return td_learning<T>(v_tm1[b], r_t[b], discount_t[b], v_t[b]); });
+}
+
+/// The batched TD(0) errors for any contiguous ranges of one scalar type, the scalar deduced.
+template <ScalarRange V, ScalarRange R, ScalarRange D, ScalarRange V2>
+    requires ScalarRangesOfOneType<V, R, D, V2>
+vector<range_scalar_t<V>> td_learning(const V& v_tm1, const R& r_t, const D& discount_t, const V2& v_t) {
+    return td_learning<range_scalar_t<V>>(as_span(v_tm1), as_span(r_t), as_span(discount_t), as_span(v_t));
 }
 
 template <std::floating_point T>
 vector<T> q_learning(const_matrix_ref<T> q_tm1, std::span<const index_t> a_tm1, std::span<const T> r_t, std::span<const T> discount_t,
                      const_matrix_ref<T> q_t) {
-    constexpr auto fn = "prefrl::value::q_learning";
-    const auto batch = static_cast<std::size_t>(q_tm1.rows());
-    detail::check_batch(fn, batch, r_t, discount_t);
-    require_same_size(fn, "a_tm1", a_tm1.size(), "the batch", batch);
-    require_same_size(fn, "q_t's rows", static_cast<std::size_t>(q_t.rows()), "the batch", batch);
-    vector<T> out(q_tm1.rows());
-    for (Eigen::Index b = 0; b < q_tm1.rows(); ++b) {
-        const auto k = static_cast<std::size_t>(b);
-        out[b] = q_learning<T>(detail::row_span<T>(q_tm1, b), a_tm1[k], r_t[k], discount_t[k], detail::row_span<T>(q_t, b));
-    }
-    return out;
+    using detail::row_span;
+    return detail::map_transitions<T>(
+        "prefrl::value::q_learning", detail::rows_of<T>(q_tm1), r_t, discount_t,
+        {{"a_tm1", a_tm1.size()}, {"q_t's rows", detail::rows_of<T>(q_t)}}, [&](std::size_t b) {
+            const auto i = static_cast<Eigen::Index>(b);
+            return q_learning<T>(row_span<T>(q_tm1, i), a_tm1[b], r_t[b], discount_t[b], row_span<T>(q_t, i));
+        });
 }
 
 template <std::floating_point T>
 vector<T> double_q_learning(const_matrix_ref<T> q_tm1, std::span<const index_t> a_tm1, std::span<const T> r_t,
                             std::span<const T> discount_t, const_matrix_ref<T> q_t_value, const_matrix_ref<T> q_t_selector) {
-    constexpr auto fn = "prefrl::value::double_q_learning";
-    const auto batch = static_cast<std::size_t>(q_tm1.rows());
-    detail::check_batch(fn, batch, r_t, discount_t);
-    require_same_size(fn, "a_tm1", a_tm1.size(), "the batch", batch);
-    require_same_size(fn, "q_t_value's rows", static_cast<std::size_t>(q_t_value.rows()), "the batch", batch);
-    require_same_size(fn, "q_t_selector's rows", static_cast<std::size_t>(q_t_selector.rows()), "the batch", batch);
-    vector<T> out(q_tm1.rows());
-    for (Eigen::Index b = 0; b < q_tm1.rows(); ++b) {
-        const auto k = static_cast<std::size_t>(b);
-        out[b] = double_q_learning<T>(detail::row_span<T>(q_tm1, b), a_tm1[k], r_t[k], discount_t[k], detail::row_span<T>(q_t_value, b),
-                                      detail::row_span<T>(q_t_selector, b));
-    }
-    return out;
+    using detail::row_span;
+    return detail::map_transitions<T>(
+        "prefrl::value::double_q_learning", detail::rows_of<T>(q_tm1), r_t, discount_t,
+        {{"a_tm1", a_tm1.size()}, {"q_t_value's rows", detail::rows_of<T>(q_t_value)},
+         {"q_t_selector's rows", detail::rows_of<T>(q_t_selector)}},
+        [&](std::size_t b) {
+            const auto i = static_cast<Eigen::Index>(b);
+            return double_q_learning<T>(row_span<T>(q_tm1, i), a_tm1[b], r_t[b], discount_t[b], row_span<T>(q_t_value, i),
+                                        row_span<T>(q_t_selector, i));
+        });
 }
 
 template <std::floating_point T>
 vector<T> sarsa(const_matrix_ref<T> q_tm1, std::span<const index_t> a_tm1, std::span<const T> r_t, std::span<const T> discount_t,
                 const_matrix_ref<T> q_t, std::span<const index_t> a_t) {
-    constexpr auto fn = "prefrl::value::sarsa";
-    const auto batch = static_cast<std::size_t>(q_tm1.rows());
-    detail::check_batch(fn, batch, r_t, discount_t);
-    require_same_size(fn, "a_tm1", a_tm1.size(), "the batch", batch);
-    require_same_size(fn, "a_t", a_t.size(), "the batch", batch);
-    require_same_size(fn, "q_t's rows", static_cast<std::size_t>(q_t.rows()), "the batch", batch);
-    vector<T> out(q_tm1.rows());
-    for (Eigen::Index b = 0; b < q_tm1.rows(); ++b) {
-        const auto k = static_cast<std::size_t>(b);
-        out[b] = sarsa<T>(detail::row_span<T>(q_tm1, b), a_tm1[k], r_t[k], discount_t[k], detail::row_span<T>(q_t, b), a_t[k]);
-    }
-    return out;
+    using detail::row_span;
+    return detail::map_transitions<T>(
+        "prefrl::value::sarsa", detail::rows_of<T>(q_tm1), r_t, discount_t,
+        {{"a_tm1", a_tm1.size()}, {"a_t", a_t.size()}, {"q_t's rows", detail::rows_of<T>(q_t)}}, [&](std::size_t b) {
+            const auto i = static_cast<Eigen::Index>(b);
+            return sarsa<T>(row_span<T>(q_tm1, i), a_tm1[b], r_t[b], discount_t[b], row_span<T>(q_t, i), a_t[b]);
+        });
 }
 
 template <std::floating_point T>
 vector<T> expected_sarsa(const_matrix_ref<T> q_tm1, std::span<const index_t> a_tm1, std::span<const T> r_t, std::span<const T> discount_t,
                          const_matrix_ref<T> q_t, const_matrix_ref<T> probs_a_t) {
-    constexpr auto fn = "prefrl::value::expected_sarsa";
-    const auto batch = static_cast<std::size_t>(q_tm1.rows());
-    detail::check_batch(fn, batch, r_t, discount_t);
-    require_same_size(fn, "a_tm1", a_tm1.size(), "the batch", batch);
-    require_same_size(fn, "q_t's rows", static_cast<std::size_t>(q_t.rows()), "the batch", batch);
-    require_same_size(fn, "probs_a_t's rows", static_cast<std::size_t>(probs_a_t.rows()), "the batch", batch);
-    vector<T> out(q_tm1.rows());
-    for (Eigen::Index b = 0; b < q_tm1.rows(); ++b) {
-        const auto k = static_cast<std::size_t>(b);
-        out[b] = expected_sarsa<T>(detail::row_span<T>(q_tm1, b), a_tm1[k], r_t[k], discount_t[k], detail::row_span<T>(q_t, b),
-                                   detail::row_span<T>(probs_a_t, b));
-    }
-    return out;
+    using detail::row_span;
+    return detail::map_transitions<T>(
+        "prefrl::value::expected_sarsa", detail::rows_of<T>(q_tm1), r_t, discount_t,
+        {{"a_tm1", a_tm1.size()}, {"q_t's rows", detail::rows_of<T>(q_t)}, {"probs_a_t's rows", detail::rows_of<T>(probs_a_t)}},
+        [&](std::size_t b) {
+            const auto i = static_cast<Eigen::Index>(b);
+            return expected_sarsa<T>(row_span<T>(q_tm1, i), a_tm1[b], r_t[b], discount_t[b], row_span<T>(q_t, i),
+                                     row_span<T>(probs_a_t, i));
+        });
 }
 
 }  // namespace prefrl::value
