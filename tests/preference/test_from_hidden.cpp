@@ -1,7 +1,8 @@
 // preference::from_hidden: every pair loss from hidden states equals the materialized path
-// (logits = H W^T, from_logits, then d_hidden = D W, d_weight = D^T H), in one pass for the
-// separable losses (chunks of whole pairs) and two passes for AOT; PyTorch's DPO (float64
-// autograd); central differences; 1 vs 2 threads bitwise; bad input named.
+// (logits = H W^T, from_logits, then d_hidden = D W, d_weight = D^T H), pair by pair for the
+// separable losses (groups of whole pairs; a pair longer than a chunk in several chunks) and
+// in two passes for AOT; PyTorch's DPO (float64 autograd); central differences; 1 vs 2
+// threads bitwise; bad input named.
 
 #include <catch2/catch.hpp>
 
@@ -88,9 +89,9 @@ TEMPLATE_TEST_CASE("from_hidden equals the materialized path for every pair loss
     const auto c = make_case<T>(7, 6, 5, 23, 51);
     STATIC_REQUIRE(prefrl::preference::SeparablePairLoss<pref::dpo>);
     STATIC_REQUIRE_FALSE(prefrl::preference::SeparablePairLoss<pref::aot>);
-    // chunk rows: 0 (the library's), smaller than a pair (each pair its own chunk), not a
+    // chunk rows: 0 (the library's), smaller than a pair (a pair in chunks, the first cut short), not a
     // multiple of the pairs' rows, all rows
-    for (const index_t chunk : {0, 1, 13, 30, 1000}) {
+    for (const index_t chunk : {0, 1, 3, 4, 13, 30, 1000}) {
         INFO("chunk_rows = " << chunk);
         check_against_materialized(pref::dpo{.beta = 0.3}, c, chunk);
         check_against_materialized(pref::dpo{.beta = 0.3, .label_smoothing = 0.1,
@@ -155,7 +156,7 @@ TEMPLATE_TEST_CASE("from_hidden matches PyTorch's DPO through F.linear (float64 
 
 TEST_CASE("from_hidden's gradients match central differences", "[preference][from_hidden][gradient]") {
     const auto c = make_case<double>(3, 4, 3, 7, 52);
-    for (const index_t chunk : {0, 5}) {
+    for (const index_t chunk : {0, 2, 5}) {  // 2: a pair in several chunks
         row_matrix<double> d_hidden(c.hidden.rows(), 3), d_weight(7, 3);
         const pref::simpo loss{};
         pref::from_hidden(loss, c.hidden, c.weight, c.labels, c.mask, c.ref_chosen, c.ref_rejected, c.steps, d_hidden,
@@ -181,15 +182,16 @@ TEST_CASE("from_hidden's gradients match central differences", "[preference][fro
 TEMPLATE_TEST_CASE("from_hidden gives bitwise identical results on 1 and 2 threads", "[preference][from_hidden][threads]", float, double) {
     using T = TestType;
     const auto c = make_case<T>(16, 20, 16, 900, 53);  // chunks of about 128 x 900 logits: parallel
-    const auto run = [&](int threads, const auto& loss) {
+    const auto run = [&](int threads, const auto& loss, index_t chunk) {
         omp_set_num_threads(threads);
         row_matrix<T> d_hidden(c.hidden.rows(), c.hidden.cols()), d_weight(c.weight.rows(), c.weight.cols());
         const auto r = pref::from_hidden(loss, c.hidden, c.weight, c.labels, c.mask, c.ref_chosen, c.ref_rejected,
-                                         c.steps, d_hidden, d_weight, {.chunk_rows = 128});
+                                         c.steps, d_hidden, d_weight, {.chunk_rows = chunk});
         return std::tuple{r.value, r.d_chosen, d_hidden, d_weight};
     };
-    CHECK(run(1, pref::dpo{}) == run(2, pref::dpo{}));
-    CHECK(run(1, pref::aot{}) == run(2, pref::aot{}));
+    CHECK(run(1, pref::dpo{}, 128) == run(2, pref::dpo{}, 128));
+    CHECK(run(1, pref::dpo{}, 16) == run(2, pref::dpo{}, 16));  // each pair in several chunks
+    CHECK(run(1, pref::aot{}, 128) == run(2, pref::aot{}, 128));
 }
 #endif
 

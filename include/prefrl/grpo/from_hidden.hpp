@@ -58,15 +58,14 @@ from_hidden_result<T> from_hidden(const policy_loss& loss, const Eigen::MatrixBa
     from_hidden_result<T> out;
     vector<double> lse;
     detail::linear_pass<T>(fn, h, w, labels, batch.mask, plan, detail::linear_mode::forward, {}, {}, out.logps, lse,
-                           nullptr, nullptr, detail::no_chunk_upstream{});
+                           nullptr, nullptr);
     vector<T> d_logps(static_cast<Eigen::Index>(n));
     static_cast<policy_loss_metrics<T>&>(out) =
         detail::run_policy_loss<T>(fn, loss, batch, as_span(out.logps), std::span<T>(d_logps.data(), n));
     vector<T> unused_lp;
     vector<double> unused_lse;
     detail::linear_pass<T>(fn, h, w, labels, batch.mask, plan, detail::linear_mode::backward, as_span(d_logps),
-                           std::span<const double>(lse.data(), n), unused_lp, unused_lse, &d_hidden, &d_weight,
-                           detail::no_chunk_upstream{});
+                           std::span<const double>(lse.data(), n), unused_lp, unused_lse, &d_hidden, &d_weight);
     return out;
 }
 

@@ -150,156 +150,266 @@ struct linear_workspace {
     }
 };
 
-/// What a chunked pass computes.
-enum class linear_mode {
-    forward,        ///< log-probs and log-sum-exps only
-    backward,       ///< gradients from a known upstream and the saved log-sum-exps (recomputes the logits)
-    fused           ///< log-probs, then the upstream for the chunk from `chunk_upstream`, then gradients
+/// One chunk of rows at a time through the calling thread's logits buffer: the steps every
+/// fused linear pass is made of. `form` puts a chunk's logits H_c W^T in the buffer;
+/// `log_sum_exps` takes each row's log-sum-exp and log-prob (and, asked to, leaves exp(z - max)
+/// in place of the logits); `d_logits_from_exp` / `d_logits_from_logits` turn the buffer into
+/// d_logits for an upstream per row; `products` adds the chunk's d_weight rows and writes its
+/// d_hidden rows.
+template <class T>
+class linear_chunk_engine {
+public:
+    /// `largest`: the most rows a chunk will have.
+    linear_chunk_engine(std::string_view fn, const const_matrix_ref<T>& hidden, const const_matrix_ref<T>& weight,
+                        std::span<const index_t> labels, std::span<const T> mask, std::size_t largest)
+        : fn_(fn), hidden_(hidden), weight_(weight), labels_(labels), mask_(mask),
+          ws_(linear_workspace<T>::of_this_thread()), vocab_(weight.rows()), width_(hidden.cols()),
+          slices_((vocab_ + linear_vocab_slice - 1) / linear_vocab_slice), sums_(largest), z_label_(largest) {
+        if (ws_.logits.size() < largest * static_cast<std::size_t>(vocab_))
+            ws_.logits.resize(largest * static_cast<std::size_t>(vocab_));
+    }
+
+    /// The logits of hidden rows `rows[0 .. c)` into the buffer. Consecutive rows are read in
+    /// place; a list of rows need not be sorted (pairs interleave two sequences), so every step
+    /// is checked, not only the ends.
+    void form(const index_t* rows, Eigen::Index c) {
+        rows_ = rows;
+        c_ = c;
+        contiguous_ = true;
+        for (Eigen::Index i = 1; i < c && contiguous_; ++i) contiguous_ = rows[i] == rows[i - 1] + 1;
+        if (contiguous_) {
+            h_data_ = hidden_.row(rows[0]).data();
+            h_stride_ = hidden_.outerStride();
+        } else {
+            if (ws_.hidden.size() < static_cast<std::size_t>(c * width_)) ws_.hidden.resize(static_cast<std::size_t>(c * width_));
+            h_data_ = ws_.hidden.data();
+            h_stride_ = width_;
+            map gathered(ws_.hidden.data(), c, width_);
+            for (Eigen::Index i = 0; i < c; ++i) gathered.row(i) = hidden_.row(rows[i]);
+        }
+        const auto h_c = chunk_hidden();
+        map z = logits();
+        // vocabulary slice by slice, each slice's product on one thread
+        PREFRL_PARALLEL_FOR_ALWAYS
+        for (Eigen::Index s = 0; s < slices_; ++s) {
+            const Eigen::Index v0 = s * linear_vocab_slice, len = std::min(linear_vocab_slice, vocab_ - v0);
+            z.middleCols(v0, len).noalias() = h_c * weight_.middleRows(v0, len).transpose();
+        }
+    }
+
+    /// Each row's log-sum-exp into `lse[r]` (indexed by row) and its log-prob
+    /// `m_r (z[y_r] - lse)` into `lp[i]` (indexed in the chunk). With `keep_exp` the buffer then
+    /// holds exp(z - max) for `d_logits_from_exp`; otherwise the logits stay. Refuses a row
+    /// whose logits have no finite log-sum-exp, naming the row.
+    void log_sum_exps(bool keep_exp, double* lse, T* lp) {
+        map z = logits();
+        PREFRL_PARALLEL_FOR_IF(c_ * vocab_ >= parallel_min_elements)
+        for (Eigen::Index i = 0; i < c_; ++i) {
+            const index_t r = rows_[i];
+            T* zi = z.row(i).data();
+            const auto ui = static_cast<std::size_t>(i);
+            z_label_[ui] = static_cast<double>(zi[labels_[static_cast<std::size_t>(r)]]);
+            lse[r] = keep_exp ? row_exp_and_logsumexp(zi, vocab_, zi, sums_[ui]) : row_logsumexp(zi, vocab_);
+            lp[i] = static_cast<T>(static_cast<double>(mask_[static_cast<std::size_t>(r)]) * (z_label_[ui] - lse[r]));
+        }
+        for (Eigen::Index i = 0; i < c_; ++i)
+            if (!std::isfinite(lse[rows_[i]]))
+                fail(fn_, "row ", rows_[i], " of the logits hidden * weight^T has no finite log-sum-exp (got ",
+                     lse[rows_[i]], "): hidden row ", rows_[i], " or weight holds NaN or inf, or the product overflows");
+    }
+
+    /// After `log_sum_exps(true, ...)`: d_logits = g m (onehot - softmax) in place, `g[i]` per
+    /// chunk row, while the exponentials are at hand (no exponential more).
+    void d_logits_from_exp(const T* g, const double* lse) {
+        map z = logits();
+        PREFRL_PARALLEL_FOR_IF(c_ * vocab_ >= parallel_min_elements)
+        for (Eigen::Index i = 0; i < c_; ++i) {
+            const auto r = static_cast<std::size_t>(rows_[i]);
+            const auto ui = static_cast<std::size_t>(i);
+            row_backward_from_exp(z.row(i).data(), vocab_, labels_[r], sums_[ui], z_label_[ui], lse[r],
+                                  upstream_of(g[i], r));
+        }
+    }
+
+    /// With the logits in the buffer (`form`, or `log_sum_exps(false, ...)`): d_logits from the
+    /// rows' log-sum-exps, `g[i]` per chunk row.
+    void d_logits_from_logits(const T* g, const double* lse) {
+        map z = logits();
+        PREFRL_PARALLEL_FOR_IF(c_ * vocab_ >= parallel_min_elements)
+        for (Eigen::Index i = 0; i < c_; ++i) {
+            const auto r = static_cast<std::size_t>(rows_[i]);
+            T* zi = z.row(i).data();
+            row_logprob_backward(zi, vocab_, labels_[r], lse[r], upstream_of(g[i], r), zi);
+        }
+    }
+
+    /// With d_logits D_c in the buffer: d_weight (+)= D_c^T H_c (the chunks added in the order
+    /// they come) and the chunk's rows of d_hidden = D_c W, per vocabulary slice on one thread
+    /// each, the slices' partial d_hidden added in slice order.
+    void products(matrix_ref<T>& d_hidden, matrix_ref<T>& d_weight) {
+        const auto h_c = chunk_hidden();
+        const map z = logits();
+        if (ws_.d_hidden.size() < static_cast<std::size_t>(slices_ * c_ * width_))
+            ws_.d_hidden.resize(static_cast<std::size_t>(slices_ * c_ * width_));
+        const bool first = first_product_;
+        PREFRL_PARALLEL_FOR_ALWAYS
+        for (Eigen::Index s = 0; s < slices_; ++s) {
+            const Eigen::Index v0 = s * linear_vocab_slice, len = std::min(linear_vocab_slice, vocab_ - v0);
+            const auto z_s = z.middleCols(v0, len);
+            if (first)
+                d_weight.middleRows(v0, len).noalias() = z_s.transpose() * h_c;
+            else
+                d_weight.middleRows(v0, len).noalias() += z_s.transpose() * h_c;
+            map(ws_.d_hidden.data() + s * c_ * width_, c_, width_).noalias() = z_s * weight_.middleRows(v0, len);
+        }
+        map d_h(ws_.d_hidden.data(), c_, width_);
+        for (Eigen::Index s = 1; s < slices_; ++s) d_h += map(ws_.d_hidden.data() + s * c_ * width_, c_, width_);
+        if (contiguous_)
+            d_hidden.middleRows(rows_[0], c_) = d_h;
+        else
+            for (Eigen::Index i = 0; i < c_; ++i) d_hidden.row(rows_[i]) = d_h.row(i);
+        first_product_ = false;
+    }
+
+    /// Zeroes d_weight if no chunk reached `products` (every row masked).
+    void finish(matrix_ref<T>& d_weight) const {
+        if (first_product_) d_weight.setZero();
+    }
+
+private:
+    using map = Eigen::Map<row_matrix<T>>;
+
+    map logits() { return map(ws_.logits.data(), c_, vocab_); }
+    Eigen::Map<const row_matrix<T>, 0, Eigen::OuterStride<>> chunk_hidden() const {
+        return {h_data_, c_, width_, Eigen::OuterStride<>(h_stride_)};
+    }
+    T upstream_of(T g, std::size_t r) const {
+        return static_cast<T>(static_cast<double>(g) * static_cast<double>(mask_[r]));
+    }
+
+    std::string_view fn_;
+    const const_matrix_ref<T>& hidden_;
+    const const_matrix_ref<T>& weight_;
+    std::span<const index_t> labels_;
+    std::span<const T> mask_;
+    linear_workspace<T>& ws_;
+    Eigen::Index vocab_, width_, slices_;
+    std::vector<double> sums_, z_label_;  // per chunk row: sum of exp(z - max), z at the label
+    const index_t* rows_ = nullptr;
+    Eigen::Index c_ = 0;
+    bool contiguous_ = true, first_product_ = true;
+    const T* h_data_ = nullptr;
+    Eigen::Index h_stride_ = 0;
 };
 
-/// The chunked pass every fused linear kernel runs. For each chunk of `plan`: gather its
-/// hidden rows (unless they are contiguous), logits = H_c W^T, then per row
-///   forward:  lse and lp;
-///   backward: d_logits from the saved lse and `upstream`;
-///   fused:    exp(z - m) in place and lse, lp; `chunk_upstream(k, rows, lp, g)` fills the
-///             upstream g of the chunk's rows (it may throw); then d_logits in place.
-/// and, unless forward, d_hidden_c = D_c W (scattered into d_hidden, whose other rows are set
-/// to 0) and d_weight (+)= D_c^T H_c. `logprobs` and `lse` (size rows) receive lp and lse of
-/// the computed rows. Non-finite logits (from NaN or inf in hidden or weight) are refused after
-/// the chunk, naming the first bad row.
-template <class T, class ChunkUpstream>
-void linear_pass(std::string_view fn, const const_matrix_ref<T>& hidden, const const_matrix_ref<T>& weight,
-                 std::span<const index_t> labels, std::span<const T> mask, const linear_row_plan& plan,
-                 linear_mode mode, std::span<const T> upstream, std::span<const double> saved_lse,
-                 vector<T>& logprobs, vector<double>& lse, matrix_ref<T>* d_hidden, matrix_ref<T>* d_weight,
-                 ChunkUpstream&& chunk_upstream) {
-    using map = Eigen::Map<row_matrix<T>>;
-    const Eigen::Index vocab = weight.rows();
-    const Eigen::Index width = hidden.cols();
-    const bool gradients = mode != linear_mode::forward;
-    logprobs = vector<T>::Zero(hidden.rows());
-    lse = vector<double>::Zero(hidden.rows());
-    if (gradients) d_hidden->setZero();
-    bool first_product = true;
+/// The most rows of any chunk of `plan`.
+inline std::size_t largest_chunk(const linear_row_plan& plan) {
     std::size_t largest = 0;
     for (std::size_t k = 0, begin = 0; k < plan.ends.size(); begin = plan.ends[k++])
         largest = std::max(largest, plan.ends[k] - begin);
-    auto& ws = linear_workspace<T>::of_this_thread();
-    if (ws.logits.size() < largest * static_cast<std::size_t>(vocab))
-        ws.logits.resize(largest * static_cast<std::size_t>(vocab));
-    std::vector<T> g(largest), lp(largest);
-    const Eigen::Index slices = (vocab + linear_vocab_slice - 1) / linear_vocab_slice;
-    std::vector<double> sums(largest), z_label(largest);
+    return largest;
+}
 
+/// What a chunked pass with a known upstream computes.
+enum class linear_mode {
+    forward,  ///< log-probs and log-sum-exps only
+    backward  ///< gradients from a known upstream and the saved log-sum-exps (recomputes the logits)
+};
+
+/// The chunked pass of the plain kernels, chunk by chunk of `plan`:
+///   forward:  `logprobs` and `lse` (size rows) receive lp and lse of the computed rows;
+///   backward: d_logits from `saved_lse` and `upstream` (per row), then d_hidden (its other
+///             rows set to 0) and d_weight.
+template <class T>
+void linear_pass(std::string_view fn, const const_matrix_ref<T>& hidden, const const_matrix_ref<T>& weight,
+                 std::span<const index_t> labels, std::span<const T> mask, const linear_row_plan& plan,
+                 linear_mode mode, std::span<const T> upstream, std::span<const double> saved_lse,
+                 vector<T>& logprobs, vector<double>& lse, matrix_ref<T>* d_hidden, matrix_ref<T>* d_weight) {
+    const std::size_t largest = largest_chunk(plan);
+    linear_chunk_engine<T> engine(fn, hidden, weight, labels, mask, largest);
+    std::vector<T> values(largest);  // the chunk's log-probs (forward) or upstream (backward)
+    if (mode == linear_mode::forward) {
+        logprobs = vector<T>::Zero(hidden.rows());
+        lse = vector<double>::Zero(hidden.rows());
+    } else {
+        d_hidden->setZero();
+    }
     for (std::size_t k = 0, begin = 0; k < plan.ends.size(); begin = plan.ends[k++]) {
         const auto c = static_cast<Eigen::Index>(plan.ends[k] - begin);
         const index_t* rows = plan.rows.data() + begin;
-        if (c == 0) {  // a chunk of pairs without tokens: the loss still sees them
-            if (mode == linear_mode::fused) chunk_upstream(k, std::span<const index_t>{}, std::span<const T>{}, std::span<T>{});
-            continue;
-        }
-        // consecutive rows are read in place; a plan need not be sorted (pairs interleave two
-        // sequences), so every step is checked, not only the ends
-        bool contiguous = true;
-        for (Eigen::Index i = 1; i < c && contiguous; ++i) contiguous = rows[i] == rows[i - 1] + 1;
-        const T* h_data = ws.hidden.data();
-        Eigen::Index h_stride = width;
-        if (contiguous) {
-            h_data = hidden.row(rows[0]).data();
-            h_stride = hidden.outerStride();
+        if (c == 0) continue;
+        engine.form(rows, c);
+        if (mode == linear_mode::forward) {
+            engine.log_sum_exps(false, lse.data(), values.data());
+            for (Eigen::Index i = 0; i < c; ++i) logprobs[rows[i]] = values[static_cast<std::size_t>(i)];
         } else {
-            if (ws.hidden.size() < static_cast<std::size_t>(c * width)) ws.hidden.resize(static_cast<std::size_t>(c * width));
-            h_data = ws.hidden.data();
-            map gathered(ws.hidden.data(), c, width);
-            for (Eigen::Index i = 0; i < c; ++i) gathered.row(i) = hidden.row(rows[i]);
+            for (Eigen::Index i = 0; i < c; ++i) values[static_cast<std::size_t>(i)] = upstream[static_cast<std::size_t>(rows[i])];
+            engine.d_logits_from_logits(values.data(), saved_lse.data());
+            engine.products(*d_hidden, *d_weight);
         }
-        const Eigen::Map<const row_matrix<T>, 0, Eigen::OuterStride<>> h_c(h_data, c, width, Eigen::OuterStride<>(h_stride));
-        map z(ws.logits.data(), c, vocab);
-        // logits, vocabulary slice by slice (each slice's product on one thread)
-        PREFRL_PARALLEL_FOR_ALWAYS
-        for (Eigen::Index s = 0; s < slices; ++s) {
-            const Eigen::Index v0 = s * linear_vocab_slice, len = std::min(linear_vocab_slice, vocab - v0);
-            z.middleCols(v0, len).noalias() = h_c * weight.middleRows(v0, len).transpose();
-        }
-
-        // rows of the chunk: log-sum-exps (and gradients where the upstream is known)
-        PREFRL_PARALLEL_FOR_IF(c * vocab >= parallel_min_elements)
-        for (Eigen::Index i = 0; i < c; ++i) {
-            const index_t r = rows[i];
-            T* zi = z.row(i).data();
-            const double m_r = static_cast<double>(mask[static_cast<std::size_t>(r)]);
-            const Eigen::Index y = labels[static_cast<std::size_t>(r)];
-            double row_lse = 0.0;
-            if (mode == linear_mode::backward) {
-                row_lse = saved_lse[static_cast<std::size_t>(r)];
-                const T gi = static_cast<T>(static_cast<double>(upstream[static_cast<std::size_t>(r)]) * m_r);
-                row_logprob_backward(zi, vocab, y, row_lse, gi, zi);
-            } else if (mode == linear_mode::fused) {
-                z_label[static_cast<std::size_t>(i)] = static_cast<double>(zi[y]);
-                row_lse = row_exp_and_logsumexp(zi, vocab, zi, sums[static_cast<std::size_t>(i)]);
-            } else {
-                row_lse = row_logsumexp(zi, vocab);
-                z_label[static_cast<std::size_t>(i)] = static_cast<double>(zi[y]);
-            }
-            lse[r] = row_lse;
-            if (mode != linear_mode::backward)
-                lp[static_cast<std::size_t>(i)] = static_cast<T>(m_r * (z_label[static_cast<std::size_t>(i)] - row_lse));
-        }
-        for (Eigen::Index i = 0; i < c; ++i)
-            if (!std::isfinite(lse[rows[i]]))
-                fail(fn, "row ", rows[i], " of the logits hidden * weight^T has no finite log-sum-exp (got ", lse[rows[i]],
-                     "): hidden row ", rows[i], " or weight holds NaN or inf, or the product overflows");
-        if (mode != linear_mode::backward)
-            for (Eigen::Index i = 0; i < c; ++i) logprobs[rows[i]] = lp[static_cast<std::size_t>(i)];
-        if (!gradients) continue;
-
-        if (mode == linear_mode::fused) {
-            chunk_upstream(k, std::span<const index_t>(rows, static_cast<std::size_t>(c)),
-                           std::span<const T>(lp.data(), static_cast<std::size_t>(c)),
-                           std::span<T>(g.data(), static_cast<std::size_t>(c)));
-            for (Eigen::Index i = 0; i < c; ++i)
-                if (!std::isfinite(g[static_cast<std::size_t>(i)]))
-                    fail(fn, "the loss's gradient for row ", rows[i], " is not finite (got ", g[static_cast<std::size_t>(i)], ")");
-            PREFRL_PARALLEL_FOR_IF(c * vocab >= parallel_min_elements)
-            for (Eigen::Index i = 0; i < c; ++i) {
-                const index_t r = rows[i];
-                const T gi = static_cast<T>(static_cast<double>(g[static_cast<std::size_t>(i)]) *
-                                            static_cast<double>(mask[static_cast<std::size_t>(r)]));
-                row_backward_from_exp(z.row(i).data(), vocab, labels[static_cast<std::size_t>(r)],
-                                      sums[static_cast<std::size_t>(i)], z_label[static_cast<std::size_t>(i)], lse[r], gi);
-            }
-        }
-
-        // per vocabulary slice: its rows of d_weight (added in chunk order) and its partial
-        // d_hidden_c (added in slice order below), each slice's products on one thread
-        if (ws.d_hidden.size() < static_cast<std::size_t>(slices * c * width))
-            ws.d_hidden.resize(static_cast<std::size_t>(slices * c * width));
-        PREFRL_PARALLEL_FOR_ALWAYS
-        for (Eigen::Index s = 0; s < slices; ++s) {
-            const Eigen::Index v0 = s * linear_vocab_slice, len = std::min(linear_vocab_slice, vocab - v0);
-            const auto z_s = z.middleCols(v0, len);
-            if (first_product)
-                d_weight->middleRows(v0, len).noalias() = z_s.transpose() * h_c;
-            else
-                d_weight->middleRows(v0, len).noalias() += z_s.transpose() * h_c;
-            map(ws.d_hidden.data() + s * c * width, c, width).noalias() = z_s * weight.middleRows(v0, len);
-        }
-        map d_h(ws.d_hidden.data(), c, width);
-        for (Eigen::Index s = 1; s < slices; ++s) d_h += map(ws.d_hidden.data() + s * c * width, c, width);
-        if (contiguous)
-            d_hidden->middleRows(rows[0], c) = d_h;
-        else
-            for (Eigen::Index i = 0; i < c; ++i) d_hidden->row(rows[i]) = d_h.row(i);
-        first_product = false;
     }
-    if (gradients && first_product) d_weight->setZero();  // no row was computed
+    if (mode == linear_mode::backward) engine.finish(*d_weight);
 }
 
-/// No chunk upstream (the forward and backward modes).
-struct no_chunk_upstream {
-    template <class... Args>
-    void operator()(Args&&...) const {}
-};
+/// Forward and backward over groups of rows whose upstream is known once the group's
+/// log-probs are: a group is `plan.rows[ends[k-1] .. ends[k])` (whole pairs of a pair loss,
+/// or every row when the upstream is known up front). Each group's rows go in chunks of at
+/// most `chunk` rows, the first one cut short so the last one is whole; the chunks before the
+/// last are formed for their log-sum-exps, the last keeps its exponentials in the buffer;
+/// then `group_upstream(k, rows, lp, g)` fills the upstream g of the group's rows from their
+/// log-probs (it may throw), the last chunk's gradients come from the exponentials in place,
+/// and the earlier chunks' logits are formed again. A group that fits in a chunk is one pass
+/// (its logits formed once); one of q chunks forms q + (q - 1) chunks of logits instead of the
+/// 2q of a forward and a backward. `logprobs` (size rows) receives lp; d_hidden's masked
+/// rows are 0. Extra memory: `min(chunk, largest group)` rows of logits.
+template <class T, class GroupUpstream>
+void linear_grouped_pass(std::string_view fn, const const_matrix_ref<T>& hidden, const const_matrix_ref<T>& weight,
+                         std::span<const index_t> labels, std::span<const T> mask, const linear_row_plan& plan,
+                         Eigen::Index chunk, vector<T>& logprobs, matrix_ref<T>& d_hidden, matrix_ref<T>& d_weight,
+                         GroupUpstream&& group_upstream) {
+    const std::size_t largest = largest_chunk(plan);
+    const auto step = static_cast<std::size_t>(std::max<Eigen::Index>(1, chunk));
+    linear_chunk_engine<T> engine(fn, hidden, weight, labels, mask, std::min(largest, step));
+    std::vector<T> g(largest), lp(largest);
+    vector<double> lse = vector<double>::Zero(hidden.rows());
+    logprobs = vector<T>::Zero(hidden.rows());
+    d_hidden.setZero();
+    for (std::size_t k = 0, begin = 0; k < plan.ends.size(); begin = plan.ends[k++]) {
+        const std::size_t n = plan.ends[k] - begin;
+        const index_t* rows = plan.rows.data() + begin;
+        const auto rows_span = std::span<const index_t>(rows, n);
+        if (n == 0) {  // a group without tokens: the loss still sees it
+            group_upstream(k, rows_span, std::span<const T>{}, std::span<T>{});
+            continue;
+        }
+        const std::size_t last = n - std::min(n, step);  // the last chunk: [last, n), whole
+        const auto form_chunk = [&](std::size_t from, std::size_t to) {
+            engine.form(rows + from, static_cast<Eigen::Index>(to - from));
+        };
+        // the chunks before the last: the first one cut short, then whole ones
+        const auto end_of = [&](std::size_t from) { return from == 0 && last % step != 0 ? last % step : from + step; };
+        for (std::size_t from = 0, to = 0; from < last; from = to) {
+            to = end_of(from);
+            form_chunk(from, to);
+            engine.log_sum_exps(false, lse.data(), lp.data() + from);
+        }
+        form_chunk(last, n);
+        engine.log_sum_exps(true, lse.data(), lp.data() + last);
+        for (std::size_t i = 0; i < n; ++i) logprobs[rows[i]] = lp[i];
+        group_upstream(k, rows_span, std::span<const T>(lp.data(), n), std::span<T>(g.data(), n));
+        for (std::size_t i = 0; i < n; ++i)
+            if (!std::isfinite(g[i])) fail(fn, "the loss's gradient for row ", rows[i], " is not finite (got ", g[i], ")");
+        engine.d_logits_from_exp(g.data() + last, lse.data());
+        engine.products(d_hidden, d_weight);
+        for (std::size_t from = 0, to = 0; from < last; from = to) {
+            to = end_of(from);
+            form_chunk(from, to);
+            engine.d_logits_from_logits(g.data() + from, lse.data());
+            engine.products(d_hidden, d_weight);
+        }
+    }
+    engine.finish(d_weight);
+}
 
 }  // namespace prefrl::detail
 
@@ -327,7 +437,7 @@ linear_logprobs_result<typename H::Scalar> linear_token_logprobs_forward(
     const auto plan = detail::plan_active_rows(mask, detail::linear_chunk_rows<T>(fn, options.chunk_rows, w.rows()));
     linear_logprobs_result<T> out;
     detail::linear_pass<T>(fn, h, w, labels, mask, plan, detail::linear_mode::forward, {}, {}, out.logprobs,
-                           out.logsumexp, nullptr, nullptr, detail::no_chunk_upstream{});
+                           out.logsumexp, nullptr, nullptr);
     return out;
 }
 
@@ -358,7 +468,7 @@ void linear_token_logprobs_backward(const Eigen::MatrixBase<H>& hidden, const Ei
     vector<T> unused_lp;
     vector<double> unused_lse;
     detail::linear_pass<T>(fn, h, w, labels, mask, plan, detail::linear_mode::backward, upstream, logsumexp,
-                           unused_lp, unused_lse, &d_hidden, &d_weight, detail::no_chunk_upstream{});
+                           unused_lp, unused_lse, &d_hidden, &d_weight);
 }
 
 /// Forward and backward in one pass, for losses whose upstream gradient is known before the
@@ -377,14 +487,15 @@ vector<typename H::Scalar> linear_token_logprobs_and_backward(
     detail::check_linear_inputs(fn, h, w, labels, mask);
     detail::check_linear_gradients(fn, h, w, d_hidden, d_weight);
     detail::check_upstream(fn, upstream, mask, "hidden");
-    const auto plan = detail::plan_active_rows(mask, detail::linear_chunk_rows<T>(fn, options.chunk_rows, w.rows()));
-    linear_logprobs_result<T> out;
-    detail::linear_pass<T>(fn, h, w, labels, mask, plan, detail::linear_mode::fused, {}, {}, out.logprobs,
-                           out.logsumexp, &d_hidden, &d_weight,
-                           [&](std::size_t, std::span<const index_t> rows, std::span<const T>, std::span<T> g) {
-                               for (std::size_t i = 0; i < rows.size(); ++i) g[i] = upstream[static_cast<std::size_t>(rows[i])];
-                           });
-    return out.logprobs;
+    const Eigen::Index chunk = detail::linear_chunk_rows<T>(fn, options.chunk_rows, w.rows());
+    vector<T> logprobs;
+    detail::linear_grouped_pass<T>(fn, h, w, labels, mask, detail::plan_active_rows(mask, chunk), chunk, logprobs,
+                                   d_hidden, d_weight,
+                                   [&](std::size_t, std::span<const index_t> rows, std::span<const T>, std::span<T> g) {
+                                       for (std::size_t i = 0; i < rows.size(); ++i)
+                                           g[i] = upstream[static_cast<std::size_t>(rows[i])];
+                                   });
+    return logprobs;
 }
 
 /// **Token NLL from hidden states** (the SFT loss; Liger-Kernel's fused linear cross-entropy):
@@ -408,15 +519,14 @@ linear_cross_entropy_result<typename H::Scalar> linear_cross_entropy(
     double tokens = 0.0;
     for (const T m : mask) tokens += static_cast<double>(m);
     if (!(tokens > 0.0)) fail(fn, "mask must sum to a positive number of tokens, got ", tokens);
-    const auto plan = detail::plan_active_rows(mask, detail::linear_chunk_rows<T>(fn, options.chunk_rows, w.rows()));
+    const Eigen::Index chunk = detail::linear_chunk_rows<T>(fn, options.chunk_rows, w.rows());
     const T g = static_cast<T>(-1.0 / tokens);
     linear_cross_entropy_result<T> out;
-    vector<double> lse;
-    detail::linear_pass<T>(fn, h, w, labels, mask, plan, detail::linear_mode::fused, {}, {}, out.logprobs, lse,
-                           &d_hidden, &d_weight,
-                           [&](std::size_t, std::span<const index_t>, std::span<const T>, std::span<T> up) {
-                               std::fill(up.begin(), up.end(), g);
-                           });
+    detail::linear_grouped_pass<T>(fn, h, w, labels, mask, detail::plan_active_rows(mask, chunk), chunk, out.logprobs,
+                                   d_hidden, d_weight,
+                                   [&](std::size_t, std::span<const index_t>, std::span<const T>, std::span<T> up) {
+                                       std::fill(up.begin(), up.end(), g);
+                                   });
     double sum = 0.0;
     for (Eigen::Index r = 0; r < out.logprobs.size(); ++r) sum += static_cast<double>(out.logprobs[r]);
     out.value = static_cast<T>(-sum / tokens);

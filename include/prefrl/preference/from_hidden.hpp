@@ -35,9 +35,9 @@ struct from_hidden_result : LossResult {
 
 namespace prefrl::detail {
 
-/// The active rows pair by pair (chosen sequence i, then rejected sequence i), cut so that a
-/// chunk holds whole pairs and at most `chunk` rows (a pair longer than that is a chunk of its
-/// own). `first_pair[k]` is chunk k's first pair; the last entry is `pairs`.
+/// The active rows pair by pair (chosen sequence i, then rejected sequence i), in groups of
+/// whole pairs of at most `chunk` rows (a pair longer than that is a group of its own).
+/// `first_pair[k]` is group k's first pair; the last entry is `pairs`.
 template <class T>
 linear_row_plan plan_pairs(std::span<const T> mask, Eigen::Index pairs, Eigen::Index steps, Eigen::Index chunk,
                            std::vector<Eigen::Index>& first_pair) {
@@ -62,23 +62,24 @@ linear_row_plan plan_pairs(std::span<const T> mask, Eigen::Index pairs, Eigen::I
     return plan;
 }
 
-/// One pass: chunks of whole pairs; each chunk's loss on its pairs (a mean over them) gives the
-/// exact gradient of its rows once scaled by pairs_in_chunk / pairs.
+/// Groups of whole pairs (`linear_grouped_pass`): each group's loss on its pairs (a mean
+/// over them) gives the exact gradient of its rows once scaled by pairs_in_group / pairs. A
+/// group that fits in a chunk is one pass; a pair longer than a chunk forms its last chunk's
+/// logits once and the earlier chunks' twice.
 template <class T, class Loss, class BatchOf>
-preference::from_hidden_result<pair_loss_result<T>, T> from_hidden_one_pass(
+preference::from_hidden_result<pair_loss_result<T>, T> from_hidden_by_pairs(
     std::string_view fn, const Loss& loss, const const_matrix_ref<T>& h, const const_matrix_ref<T>& w,
     std::span<const index_t> labels, std::span<const T> mask, const linear_row_plan& plan,
-    const std::vector<Eigen::Index>& first_pair, Eigen::Index pairs, index_t steps, const BatchOf& batch_of,
-    matrix_ref<T>& d_hidden, matrix_ref<T>& d_weight) {
+    const std::vector<Eigen::Index>& first_pair, Eigen::Index chunk, Eigen::Index pairs, index_t steps,
+    const BatchOf& batch_of, matrix_ref<T>& d_hidden, matrix_ref<T>& d_weight) {
     preference::from_hidden_result<pair_loss_result<T>, T> out;
     out.sequence_logprobs = vector<T>::Zero(2 * pairs);
     out.d_chosen.resize(pairs);
     out.d_rejected.resize(pairs);
     double sums[6] = {};  // value, rewards chosen / rejected, accuracies, logps chosen / rejected
     vector<T> token_lp;
-    vector<double> lse;
-    linear_pass<T>(
-        fn, h, w, labels, mask, plan, linear_mode::fused, {}, {}, token_lp, lse, &d_hidden, &d_weight,
+    linear_grouped_pass<T>(
+        fn, h, w, labels, mask, plan, chunk, token_lp, d_hidden, d_weight,
         [&](std::size_t k, std::span<const index_t> rows, std::span<const T> lp, std::span<T> g) {
             const Eigen::Index p0 = first_pair[k], count = first_pair[k + 1] - p0;
             std::vector<double> sequence(static_cast<std::size_t>(2 * count), 0.0);  // chosen, then rejected
@@ -99,7 +100,7 @@ preference::from_hidden_result<pair_loss_result<T>, T> from_hidden_one_pass(
             } catch (const invalid_argument& e) {
                 fail(fn, "pairs [", p0, ", ", p0 + count, ") (entry i is pair ", p0, " + i): ", e.what());
             }
-            // the chunk's loss is a mean over its pairs; the batch's, over all pairs
+            // the group's loss is a mean over its pairs; the batch's, over all pairs
             const double share = static_cast<double>(count) / static_cast<double>(pairs);
             const T share_t = static_cast<T>(share);
             for (Eigen::Index i = 0; i < count; ++i) {
@@ -124,8 +125,8 @@ preference::from_hidden_result<pair_loss_result<T>, T> from_hidden_one_pass(
     return out;
 }
 
-/// Two passes: the forward (log-sum-exps kept), the loss on the whole batch, the backward
-/// (each chunk's logits formed again).
+/// Two passes, for losses that couple the batch: the forward (log-sum-exps kept), the loss on
+/// the whole batch, the backward (each chunk's logits formed again).
 template <class T, class Loss, class BatchOf>
 auto from_hidden_two_passes(std::string_view fn, const Loss& loss, const const_matrix_ref<T>& h,
                             const const_matrix_ref<T>& w, std::span<const index_t> labels, std::span<const T> mask,
@@ -134,8 +135,7 @@ auto from_hidden_two_passes(std::string_view fn, const Loss& loss, const const_m
     const auto plan = plan_active_rows(mask, chunk);
     vector<T> token_lp;
     vector<double> lse;
-    linear_pass<T>(fn, h, w, labels, mask, plan, linear_mode::forward, {}, {}, token_lp, lse, nullptr, nullptr,
-                   no_chunk_upstream{});
+    linear_pass<T>(fn, h, w, labels, mask, plan, linear_mode::forward, {}, {}, token_lp, lse, nullptr, nullptr);
     const vector<T> sequence = kernel::sequence_sums(token_lp, steps);
     using loss_result = decltype(loss(batch_of(sequence, 0, pairs)));
     preference::from_hidden_result<loss_result, T> out{loss(batch_of(sequence, 0, pairs)), sequence};
@@ -146,7 +146,7 @@ auto from_hidden_two_passes(std::string_view fn, const Loss& loss, const const_m
     vector<double> unused_lse;
     linear_pass<T>(fn, h, w, labels, mask, plan, linear_mode::backward, as_span(upstream),
                    std::span<const double>(lse.data(), static_cast<std::size_t>(lse.size())), unused_lp, unused_lse,
-                   &d_hidden, &d_weight, no_chunk_upstream{});
+                   &d_hidden, &d_weight);
     return out;
 }
 
@@ -162,11 +162,13 @@ namespace prefrl::preference {
 /// (overwritten) and returns the loss's result with each sequence's log-prob.
 ///
 /// A loss that is a mean of per-pair terms (`SeparablePairLoss`: DPO and most of its family)
-/// runs in one pass when every pair's rows fit in a chunk: chunks of whole pairs, each chunk's
-/// loss and gradient exact, its logits formed once. Other losses (AOT's sort couples the
-/// batch), and pairs longer than a chunk (raise `options.chunk_rows` to trade memory for the
-/// one pass), take two passes: the forward, the loss on the whole batch, then the backward,
-/// which forms each chunk's logits again.
+/// runs pair by pair: groups of whole pairs, each group's loss and gradient exact. A group that
+/// fits in a chunk is one pass (its logits formed once); a pair longer than a chunk forms the
+/// logits of its last chunk once and of its earlier chunks twice (a pair of 512 rows in
+/// chunks of 128: 7 chunk products of logits instead of the 8 of a forward and a backward;
+/// raise `options.chunk_rows` to trade memory for the one pass). Other losses (AOT's sort
+/// couples the batch) take two passes: the forward, the loss on the whole batch, then the
+/// backward, which forms each chunk's logits again.
 ///
 ///     prefrl::row_matrix<float> d_hidden(hidden.rows(), hidden.cols()), d_weight(weight.rows(), weight.cols());
 ///     auto r = prefrl::preference::from_hidden(prefrl::preference::dpo{.beta = 0.1}, hidden, weight, labels, mask,
@@ -207,14 +209,12 @@ auto from_hidden(const Loss& loss, const Eigen::MatrixBase<H>& hidden, const Eig
     if constexpr (SeparablePairLoss<Loss>) {
         std::vector<Eigen::Index> first_pair;
         const auto plan = detail::plan_pairs(mask, pairs, static_cast<Eigen::Index>(steps), chunk, first_pair);
-        bool pairs_fit = true;  // else a chunk would exceed the memory bound: two passes instead
-        for (std::size_t k = 0, begin = 0; k < plan.ends.size(); begin = plan.ends[k++])
-            pairs_fit = pairs_fit && plan.ends[k] - begin <= static_cast<std::size_t>(chunk);
-        if (pairs_fit) return detail::from_hidden_one_pass<T>(fn, loss, h, w, labels, mask, plan, first_pair, pairs,
-                                                               steps, batch_of, d_hidden, d_weight);
+        return detail::from_hidden_by_pairs<T>(fn, loss, h, w, labels, mask, plan, first_pair, chunk, pairs, steps,
+                                               batch_of, d_hidden, d_weight);
+    } else {
+        return detail::from_hidden_two_passes<T>(fn, loss, h, w, labels, mask, chunk, pairs, steps, batch_of,
+                                                  d_hidden, d_weight);
     }
-    return detail::from_hidden_two_passes<T>(fn, loss, h, w, labels, mask, chunk, pairs, steps, batch_of, d_hidden,
-                                              d_weight);
 }
 
 }  // namespace prefrl::preference
