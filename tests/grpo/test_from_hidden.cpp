@@ -1,5 +1,6 @@
 // grpo::from_hidden: equal to the materialized path (logits = H W^T, grpo::from_logits, then
-// d_hidden = D W, d_weight = D^T H), TRL's GRPO loss through F.linear in PyTorch (float64
+// d_hidden = D W, d_weight = D^T H) for every loss type and chunk size (groups of whole
+// completions, a completion longer than a chunk in several chunks), TRL's GRPO loss through F.linear in PyTorch (float64
 // autograd), 1 vs 2 threads bitwise, bad input named as the function the user called.
 
 #include <catch2/catch.hpp>
@@ -16,6 +17,7 @@
 #include <omp.h>
 #endif
 
+#include "laws/gradient_laws.hpp"
 #include "support/compare.hpp"
 #include "support/golden.hpp"
 
@@ -66,9 +68,15 @@ TEMPLATE_TEST_CASE("grpo::from_hidden equals the materialized path", "[grpo][fro
     for (const auto& loss : {grpo::policy_loss{.loss = grpo::loss_type::grpo, .beta = 0.04},
                              grpo::policy_loss{.loss = grpo::loss_type::dapo, .epsilon_high = 0.28},
                              grpo::policy_loss{.loss = grpo::loss_type::dr_grpo},
+                             grpo::policy_loss{.loss = grpo::loss_type::bnpo, .dual_clip = 3.0},
+                             grpo::policy_loss{.loss = grpo::loss_type::cispo, .epsilon_high = 1.1, .beta = 0.1},
+                             grpo::policy_loss{.loss = grpo::loss_type::sapo},
+                             grpo::policy_loss{.loss = grpo::loss_type::dapo, .num_items_in_batch = 40.0},
                              grpo::policy_loss{.loss = grpo::loss_type::grpo, .level = grpo::importance_sampling::sequence}}) {
         const auto m = grpo::from_logits(loss, logits, c.labels, c.batch());
-        for (const index_t chunk : {0, 4, 7}) {
+        // chunk rows: the library's, one row (every completion in chunks), completions cut
+        // in chunks with the first one short (4 of 5 or 6 rows), whole completions per group
+        for (const index_t chunk : {0, 1, 4, 7}) {
             row_matrix<T> d_hidden(c.hidden.rows(), c.hidden.cols()), d_weight(c.weight.rows(), c.weight.cols());
             const auto r = grpo::from_hidden(loss, c.hidden, c.weight, c.labels, c.batch(), d_hidden, d_weight,
                                              {.chunk_rows = chunk});
@@ -76,6 +84,10 @@ TEMPLATE_TEST_CASE("grpo::from_hidden equals the materialized path", "[grpo][fro
             CHECK(r.value == Approx(m.value).epsilon(eps).margin(eps));
             CHECK(r.kl == Approx(m.kl).epsilon(eps).margin(eps));
             CHECK(r.clip_ratio_region == m.clip_ratio_region);
+            CHECK(r.clip_ratio_low == m.clip_ratio_low);
+            CHECK(r.cispo_clip_ratio == m.cispo_clip_ratio);
+            CHECK(r.dual_clip_ratio == m.dual_clip_ratio);
+            CHECK(r.active_tokens == m.active_tokens);
             prefrl::test::require_near_largest<T>(r.logps, m.logps);
             prefrl::test::require_near_largest<T>(d_hidden, row_matrix<T>(m.d_logits * c.weight));
             prefrl::test::require_near_largest<T>(d_weight, row_matrix<T>(m.d_logits.transpose() * c.hidden));
@@ -109,15 +121,40 @@ TEMPLATE_TEST_CASE("grpo::from_hidden gives bitwise identical results on 1 and 2
     using T = TestType;
     const auto c = make_case<T>(8, 40, 16, 800, 62);
     const grpo::policy_loss loss{.loss = grpo::loss_type::dapo, .beta = 0.04};
-    const auto run = [&](int threads) {
+    const auto run = [&](int threads, index_t chunk) {
         omp_set_num_threads(threads);
         row_matrix<T> d_hidden(c.hidden.rows(), c.hidden.cols()), d_weight(c.weight.rows(), c.weight.cols());
-        const auto r = grpo::from_hidden(loss, c.hidden, c.weight, c.labels, c.batch(), d_hidden, d_weight, {.chunk_rows = 100});
+        const auto r = grpo::from_hidden(loss, c.hidden, c.weight, c.labels, c.batch(), d_hidden, d_weight, {.chunk_rows = chunk});
         return std::tuple{r.value, r.logps, d_hidden, d_weight};
     };
-    CHECK(run(1) == run(2));
+    CHECK(run(1, 100) == run(2, 100));
+    CHECK(run(1, 16) == run(2, 16));  // completions in several chunks
 }
 #endif
+
+TEST_CASE("grpo::from_hidden's gradients match central differences", "[grpo][from_hidden][gradient]") {
+    const auto c = make_case<double>(3, 5, 3, 7, 64);
+    // smooth losses (no clip kinks): SAPO's gate with the k3 KL, and GSPO through SAPO
+    for (const auto& loss : {grpo::policy_loss{.loss = grpo::loss_type::sapo, .beta = 0.1},
+                             grpo::policy_loss{.loss = grpo::loss_type::sapo, .level = grpo::importance_sampling::sequence}}) {
+        for (const index_t chunk : {0, 2}) {  // 2: completions in several chunks
+            row_matrix<double> d_hidden(c.hidden.rows(), 3), d_weight(7, 3);
+            grpo::from_hidden(loss, c.hidden, c.weight, c.labels, c.batch(), d_hidden, d_weight, {.chunk_rows = chunk});
+            const auto value = [&](const row_matrix<double>& h, const row_matrix<double>& w) {
+                row_matrix<double> a(h.rows(), h.cols()), b(w.rows(), w.cols());
+                return grpo::from_hidden(loss, h, w, c.labels, c.batch(), a, b, {.chunk_rows = chunk}).value;
+            };
+            const auto flat = [](const row_matrix<double>& m) { return prefrl::vector<double>(m.reshaped<Eigen::RowMajor>()); };
+            const auto rows = c.hidden.rows();
+            prefrl::laws::check_gradient<double>(
+                [&](const prefrl::vector<double>& x) { return value(Eigen::Map<const row_matrix<double>>(x.data(), rows, 3), c.weight); },
+                flat(c.hidden), flat(d_hidden));
+            prefrl::laws::check_gradient<double>(
+                [&](const prefrl::vector<double>& x) { return value(c.hidden, Eigen::Map<const row_matrix<double>>(x.data(), 7, 3)); },
+                flat(c.weight), flat(d_weight));
+        }
+    }
+}
 
 TEST_CASE("grpo::from_hidden refuses bad input, naming itself", "[grpo][from_hidden][errors]") {
     const auto c = make_case<double>(2, 3, 4, 5, 63);
