@@ -68,6 +68,14 @@ icl::token_matrix<T> lsa_update_unchecked(const icl::lsa_layer<T>& layer, const 
     return layer.projection * (values * ((keys.transpose() * (layer.query * z))));
 }
 
+/// The sizes and step of the GD constructions, checked for `fn`.
+inline void check_gd_construction(std::string_view fn, int inputs, int context, double eta) {
+    require_positive(fn, "inputs", inputs);
+    require_positive(fn, "context", context);
+    require_positive(fn, "eta", eta);
+    require(inputs < std::numeric_limits<int>::max(), fn, "inputs must be < ", std::numeric_limits<int>::max(), ", got ", inputs);
+}
+
 }  // namespace prefrl::detail
 
 namespace prefrl::icl {
@@ -230,11 +238,7 @@ T lsa_query_loss_and_gradients(std::span<const lsa_layer<T>> layers, const regre
 /// layers are K steps of GD.
 template <std::floating_point T>
 lsa_layer<T> gd_layer(int inputs, int context, double eta) {
-    constexpr auto fn = "prefrl::icl::gd_layer";
-    require_positive(fn, "inputs", inputs);
-    require_positive(fn, "context", context);
-    require_positive(fn, "eta", eta);
-    require(inputs < std::numeric_limits<int>::max(), fn, "inputs must be < ", std::numeric_limits<int>::max(), ", got ", inputs);
+    detail::check_gd_construction("prefrl::icl::gd_layer", inputs, context, eta);
     const int dim = inputs + 1;
     lsa_layer<T> layer{weight_matrix<T>::Zero(dim, dim), weight_matrix<T>::Zero(dim, dim), weight_matrix<T>::Zero(dim, dim),
                        weight_matrix<T>::Zero(dim, dim)};
@@ -252,6 +256,8 @@ lsa_layer<T> gd_layer(int inputs, int context, double eta) {
 template <std::floating_point T>
 lsa_layer<T> gd_plus_plus_layer(int inputs, int context, double eta, double gamma) {
     constexpr auto fn = "prefrl::icl::gd_plus_plus_layer";
+    detail::check_gd_construction(fn, inputs, context, eta);
+    require_finite(fn, "gamma", gamma);
     require_non_negative(fn, "gamma", gamma);
     lsa_layer<T> layer = gd_layer<T>(inputs, context, eta);
     layer.value.topLeftCorner(inputs, inputs).setIdentity();

@@ -336,7 +336,7 @@ struct linear_cross_entropy_function : torch::autograd::Function<linear_cross_en
 };
 
 /// Any pair loss from hidden states and lm_head.weight (`preference::from_hidden`): the forward
-/// forms d_hidden and d_weight (one pass for a separable loss whose pairs fit a chunk).
+/// forms d_hidden and d_weight (pair by pair for a separable loss, one pass when its pairs fit a chunk).
 template <class Loss>
 struct pair_loss_from_hidden_function : torch::autograd::Function<pair_loss_from_hidden_function<Loss>> {
     static at::Tensor forward(torch::autograd::AutogradContext* ctx, const Loss& loss, const at::Tensor& hidden,

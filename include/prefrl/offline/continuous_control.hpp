@@ -74,6 +74,8 @@ struct continuous_control_result {
 /// `[1, z_1 .. z_m, z_i z_j for i <= j]`: the monomials of degree <= 2 of z (1 + m + m (m + 1) / 2 of them).
 inline Eigen::VectorXd quadratic_features(const Eigen::VectorXd& z) {
     const Eigen::Index m = z.size();
+    for (Eigen::Index i = 0; i < m; ++i)
+        require(std::isfinite(z[i]), "prefrl::offline::quadratic_features", "z[", i, "] must be finite, got ", z[i]);
     Eigen::VectorXd out(1 + m + m * (m + 1) / 2);
     out[0] = 1.0;
     out.segment(1, m) = z;

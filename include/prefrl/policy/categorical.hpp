@@ -59,6 +59,9 @@ vector<T> softmax(const Eigen::Ref<const vector<T>>& logits) {
 /// Entropy `H = -sum_a p_a log p_a` of a categorical given by its log-probabilities (0 log 0 = 0).
 template <std::floating_point T>
 T categorical_entropy(const Eigen::Ref<const vector<T>>& log_probs) {
+    constexpr auto fn = "prefrl::policy::categorical_entropy";
+    require_non_empty(fn, "log_probs", static_cast<std::size_t>(log_probs.size()));
+    detail::require_finite_or_minus_inf<T>(fn, "log_probs", log_probs);
     T h = T(0);
     for (Eigen::Index a = 0; a < log_probs.size(); ++a)
         if (log_probs[a] > -std::numeric_limits<T>::infinity()) h -= std::exp(log_probs[a]) * log_probs[a];
@@ -68,7 +71,7 @@ T categorical_entropy(const Eigen::Ref<const vector<T>>& log_probs) {
 /// `dH/dz_a = -p_a (log p_a + H)` for p = softmax(z).
 template <std::floating_point T>
 vector<T> categorical_entropy_gradient(const Eigen::Ref<const vector<T>>& logits) {
-    const vector<T> lp = log_softmax<T>(logits);
+    const vector<T> lp = detail::log_softmax_for<T>("prefrl::policy::categorical_entropy_gradient", "logits", logits);
     const T h = categorical_entropy<T>(lp);
     return -(lp.array().exp() * (lp.array() + h));
 }
@@ -93,7 +96,10 @@ T categorical_kl(const Eigen::Ref<const vector<T>>& log_p, const Eigen::Ref<cons
 /// `d KL(softmax(z) || q) / dz_a = p_a (log p_a - log q_a - KL)`.
 template <std::floating_point T>
 vector<T> categorical_kl_gradient(const Eigen::Ref<const vector<T>>& logits, const Eigen::Ref<const vector<T>>& log_q) {
-    const vector<T> lp = log_softmax<T>(logits);
+    constexpr auto fn = "prefrl::policy::categorical_kl_gradient";
+    require_same_size(fn, "log_q", static_cast<std::size_t>(log_q.size()), "logits", static_cast<std::size_t>(logits.size()));
+    detail::require_finite_or_minus_inf<T>(fn, "log_q", log_q);
+    const vector<T> lp = detail::log_softmax_for<T>(fn, "logits", logits);
     const T kl = categorical_kl<T>(lp, log_q);
     return lp.array().exp() * (lp.array() - log_q.array() - kl);
 }

@@ -93,7 +93,10 @@ inline Eigen::VectorXd win_rates(const preference_matrix& p, const Eigen::Vector
 /// Exploitability `max_y P(y > pi) - 1/2`: how much a best response beats pi; 0 exactly at
 /// the minimax winner (Nash equilibrium of the preference game), > 0 elsewhere.
 inline double exploitability(const preference_matrix& p, const Eigen::VectorXd& pi) {
-    return win_rates(p, pi).maxCoeff() - 0.5;
+    constexpr auto fn = "prefrl::preference::exploitability";
+    validate_preference_matrix(fn, p);
+    validate_policy(fn, "pi", pi, p.rows());
+    return (p * pi).maxCoeff() - 0.5;
 }
 
 /// Exploitability in the KL-regularized game (Munos et al. 2023, "Nash Learning from Human

@@ -1,0 +1,295 @@
+// The bad-input classes over the library's free functions that the other battery files do not
+// reach: sampling, the KL-UCB and Thompson helpers, online mirror descent, the GRPO
+// advantage and KL helpers, the in-context-learning constructions, the softmax kernel, the
+// behaviour-cloning terms and weights, the quadratic features, the dataset samplers, the
+// bootstrap, the categorical helpers, the preference-game and ranking functions, the
+// categorical projection, the policy-gradient terms, the MDP solvers' inputs, TRL's loss
+// selector and the optimizer helpers. Each row must throw prefrl::invalid_argument whose
+// message names the function the user called and the argument; a new entry point is one row.
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include <prefrl/bandit.hpp>
+#include <prefrl/core/random.hpp>
+#include <prefrl/grpo.hpp>
+#include <prefrl/icl.hpp>
+#include <prefrl/kernel.hpp>
+#include <prefrl/mdp.hpp>
+#include <prefrl/offline.hpp>
+#include <prefrl/ope.hpp>
+#include <prefrl/optim.hpp>
+#include <prefrl/policy.hpp>
+#include <prefrl/preference.hpp>
+#include <prefrl/value.hpp>
+
+#include "battery.hpp"
+
+namespace {
+
+using prefrl::index_t;
+using prefrl::row_matrix;
+using prefrl_battery::check;
+using prefrl_battery::inf;
+using prefrl_battery::nan;
+using prefrl_battery::row;
+namespace pref = prefrl::preference;
+
+std::vector<row> sampling_and_bandit_rows() {
+    const std::string cat = "prefrl::sample_categorical", logits = "prefrl::sample_categorical_logits";
+    return {
+        {"sample_categorical: empty", [] { prefrl::generator g(1); (void)prefrl::sample_categorical<double>(std::vector<double>{}, g); }, {cat, "probs"}},
+        {"sample_categorical: NaN", [] { prefrl::generator g(1); (void)prefrl::sample_categorical<double>(std::vector<double>{0.5, nan}, g); }, {cat, "probs[1]", "nan"}},
+        {"sample_categorical: negative", [] { prefrl::generator g(1); (void)prefrl::sample_categorical<double>(std::vector<double>{1.5, -0.5}, g); }, {cat, "probs[1]"}},
+        {"sample_categorical_logits: all -inf", [] { prefrl::generator g(1); (void)prefrl::sample_categorical_logits<double>(std::vector<double>{-inf, -inf}, g); }, {logits, "-inf"}},
+        {"sample_categorical_logits: +inf", [] { prefrl::generator g(1); (void)prefrl::sample_categorical_logits<double>(std::vector<double>{inf, 0.0}, g); }, {logits, "logits[0]", "inf"}},
+        {"uniform_index: 0", [] { prefrl::generator g(1); (void)prefrl::uniform_index(0, g); }, {"prefrl::uniform_index", "n"}},
+        {"kl_bernoulli: p NaN", [] { (void)prefrl::bandit::kl_bernoulli(nan, 0.5); }, {"prefrl::bandit::kl_bernoulli", "p"}},
+        {"kl_ucb_upper_bound: mu 2", [] { (void)prefrl::bandit::kl_ucb_upper_bound(2.0, 0.1); }, {"prefrl::bandit::kl_ucb_upper_bound", "mu"}},
+        {"kl_ucb_upper_bound: delta NaN", [] { (void)prefrl::bandit::kl_ucb_upper_bound(0.5, nan); }, {"prefrl::bandit::kl_ucb_upper_bound", "delta"}},
+        {"gaussian_argmax_probability: arm out of range",
+         [] { (void)prefrl::bandit::gaussian_argmax_probability(std::vector<double>{0, 1}, std::vector<double>{1, 1}, 2); },
+         {"prefrl::bandit::gaussian_argmax_probability", "arm"}},
+        {"gaussian_argmax_probability: sd 0",
+         [] { (void)prefrl::bandit::gaussian_argmax_probability(std::vector<double>{0, 1}, std::vector<double>{1, 0}, 0); },
+         {"prefrl::bandit::gaussian_argmax_probability", "sds[1]"}},
+        {"optimistic_hedge: eta +inf", [] { prefrl::bandit::optimistic_hedge<double> h(3, {.eta = inf}); }, {"prefrl::bandit::optimistic_hedge", "eta"}},
+        {"optimistic_hedge::update: NaN",
+         [] {
+             prefrl::bandit::optimistic_hedge<double> h(3, {.eta = 0.1});
+             h.update(std::vector<double>{1.0, nan, 0.0});
+         },
+         {"prefrl::bandit::optimistic_hedge::update", "gradient[1]"}},
+        {"optimistic_hedge::update: 2 of 3 entries",
+         [] {
+             prefrl::bandit::optimistic_hedge<double> h(3, {.eta = 0.1});
+             h.update(std::vector<double>{1.0, 0.0});
+         },
+         {"prefrl::bandit::optimistic_hedge::update", "3 entries"}},
+        {"optimistic_ball_omd: dimension 0", [] { prefrl::bandit::optimistic_ball_omd<double> h(0); }, {"prefrl::bandit::optimistic_ball_omd", "dimension"}},
+    };
+}
+
+std::vector<row> grpo_and_icl_rows() {
+    const std::string rpp = "prefrl::grpo::reinforce_pp_advantages";
+    return {
+        {"reinforce_pp_advantages: group_size 0",
+         [] { (void)prefrl::grpo::reinforce_pp_advantages<double>(std::vector<double>{1, 2}, 0, std::vector<double>{1, 1, 1, 1}, 2); },
+         {rpp, "group_size"}},
+        {"reinforce_pp_advantages: mask of 3 for 2 x 2",
+         [] { (void)prefrl::grpo::reinforce_pp_advantages<double>(std::vector<double>{1, 2}, 2, std::vector<double>{1, 1, 1}, 2); },
+         {rpp, "mask"}},
+        {"kl_k2: sizes", [] { (void)prefrl::grpo::kl_k2(std::vector<double>{1, 2}, std::vector<double>{1}); }, {"prefrl::grpo::kl_k2", "ref_logps"}},
+        {"kl_abs: NaN", [] { (void)prefrl::grpo::kl_abs(std::vector<double>{1, nan}, std::vector<double>{1, 2}); }, {"prefrl::grpo::kl_abs", "logps[1]"}},
+        {"gd_layer: eta +inf", [] { (void)prefrl::icl::gd_layer<double>(2, 5, inf); }, {"prefrl::icl::gd_layer", "eta"}},
+        {"gd_plus_plus_layer: eta +inf", [] { (void)prefrl::icl::gd_plus_plus_layer<double>(2, 5, inf, 0.1); }, {"prefrl::icl::gd_plus_plus_layer", "eta"}},
+        {"gd_plus_plus_layer: inputs -1", [] { (void)prefrl::icl::gd_plus_plus_layer<double>(-1, 5, 0.1, 0.1); }, {"prefrl::icl::gd_plus_plus_layer", "inputs"}},
+        {"gd_plus_plus_layer: gamma NaN", [] { (void)prefrl::icl::gd_plus_plus_layer<double>(2, 5, 0.1, nan); }, {"prefrl::icl::gd_plus_plus_layer", "gamma"}},
+        {"gd_plus_plus_layer: gamma +inf", [] { (void)prefrl::icl::gd_plus_plus_layer<double>(2, 5, 0.1, inf); }, {"prefrl::icl::gd_plus_plus_layer", "gamma"}},
+        {"lsa_initial_layer: dim 0", [] { prefrl::generator g(1); (void)prefrl::icl::lsa_initial_layer<double>(0, 0.1, g); }, {"prefrl::icl::lsa_initial_layer", "dim"}},
+        {"lsa_initial_layer: scale +inf", [] { prefrl::generator g(1); (void)prefrl::icl::lsa_initial_layer<double>(3, inf, g); }, {"prefrl::icl::lsa_initial_layer", "scale"}},
+    };
+}
+
+std::vector<row> kernel_and_offline_rows() {
+    const std::string softmax = "prefrl::kernel::row_softmax", wbc = "prefrl::offline::weighted_bc";
+    const auto zeros = [](index_t r, index_t c) { return row_matrix<double>(row_matrix<double>::Zero(r, c)); };
+    return {
+        {"row_softmax: out of another shape", [=] { row_matrix<double> o(2, 2); prefrl::kernel::row_softmax(zeros(2, 3), o); }, {softmax, "out"}},
+        {"row_softmax: empty", [=] { row_matrix<double> o(0, 3); prefrl::kernel::row_softmax(zeros(0, 3), o); }, {softmax, "logits"}},
+        {"row_softmax: NaN", [=] {
+             row_matrix<double> z = zeros(1, 2), o(1, 2);
+             z(0, 1) = nan;
+             prefrl::kernel::row_softmax(z, o);
+         },
+         {softmax, "row 0"}},
+        {"weighted_bc: action out of range", [=] { (void)prefrl::offline::weighted_bc<double>(zeros(2, 3), std::vector<index_t>{0, 3}); }, {wbc, "actions[1]"}},
+        {"weighted_bc: NaN weight",
+         [=] { (void)prefrl::offline::weighted_bc<double>(zeros(2, 3), std::vector<index_t>{0, 1}, std::vector<double>{1, nan}); },
+         {wbc, "weights[1]"}},
+        {"weighted_bc: negative weight",
+         [=] { (void)prefrl::offline::weighted_bc<double>(zeros(2, 3), std::vector<index_t>{0, 1}, std::vector<double>{1, -1}); },
+         {wbc, "weights[1]"}},
+        {"weighted_bc: empty", [=] { (void)prefrl::offline::weighted_bc<double>(zeros(0, 3), std::vector<index_t>{}); }, {wbc, "logits"}},
+        {"mse_bc: shapes", [=] { (void)prefrl::offline::mse_bc<double>(zeros(2, 3), zeros(2, 2)); }, {"prefrl::offline::mse_bc", "data_action"}},
+        {"exponential_advantage_weights: temperature 0",
+         [] { (void)prefrl::offline::exponential_advantage_weights<double>(std::vector<double>{1, 2}, 0.0); },
+         {"prefrl::offline::exponential_advantage_weights", "temperature"}},
+        {"exponential_advantage_weights: max_weight +inf",
+         [] { (void)prefrl::offline::exponential_advantage_weights<double>(std::vector<double>{1, 2}, 1.0, inf); },
+         {"prefrl::offline::exponential_advantage_weights", "max_weight"}},
+        {"binary_advantage_weights: NaN",
+         [] { (void)prefrl::offline::binary_advantage_weights<double>(std::vector<double>{1, nan}); },
+         {"prefrl::offline::binary_advantage_weights", "advantages[1]"}},
+        {"softmax_advantage_weights: NaN",
+         [] { (void)prefrl::offline::softmax_advantage_weights<double>(std::vector<double>{1, nan}, 1.0); },
+         {"prefrl::offline::softmax_advantage_weights", "advantages[1]"}},
+        {"quadratic_features: NaN", [] { (void)prefrl::offline::quadratic_features(Eigen::Vector2d(1.0, nan)); }, {"prefrl::offline::quadratic_features", "z[1]"}},
+        {"quadratic_features: +inf", [] { (void)prefrl::offline::quadratic_features(Eigen::Vector2d(inf, 1.0)); }, {"prefrl::offline::quadratic_features", "z[0]"}},
+        {"sample_indices: rows 0", [] { prefrl::generator g(1); (void)prefrl::offline::sample_indices(0, 3, g); }, {"prefrl::offline::sample_indices", "rows"}},
+        {"sample_indices: count -1", [] { prefrl::generator g(1); (void)prefrl::offline::sample_indices(3, -1, g); }, {"prefrl::offline::sample_indices", "count"}},
+        {"sample_indices: NaN probability",
+         [] { prefrl::generator g(1); (void)prefrl::offline::sample_indices<double>(std::vector<double>{0.5, nan}, 3, g); },
+         {"prefrl::offline::sample_indices", "probabilities[1]"}},
+        {"bootstrap_confidence_interval: empty",
+         [] { prefrl::generator g(1); (void)prefrl::ope::bootstrap_confidence_interval<double>(std::vector<double>{}, g); },
+         {"prefrl::ope::bootstrap_confidence_interval", "per_round"}},
+        {"bootstrap_confidence_interval: NaN",
+         [] { prefrl::generator g(1); (void)prefrl::ope::bootstrap_confidence_interval<double>(std::vector<double>{1, nan}, g); },
+         {"prefrl::ope::bootstrap_confidence_interval", "per_round[1]"}},
+        {"bootstrap_confidence_interval: alpha 1.5",
+         [] { prefrl::generator g(1); (void)prefrl::ope::bootstrap_confidence_interval<double>(std::vector<double>{1, 2}, g, {.alpha = 1.5}); },
+         {"prefrl::ope::bootstrap_confidence_interval", "alpha"}},
+        {"bootstrap_confidence_interval: 0 resamples",
+         [] { prefrl::generator g(1); (void)prefrl::ope::bootstrap_confidence_interval<double>(std::vector<double>{1, 2}, g, {.resamples = 0}); },
+         {"prefrl::ope::bootstrap_confidence_interval", "resamples"}},
+    };
+}
+
+std::vector<row> policy_and_preference_rows() {
+    const auto P = pref::bradley_terry(Eigen::VectorXd::LinSpaced(3, 0.0, 2.0));
+    const Eigen::VectorXd uniform = Eigen::VectorXd::Constant(3, 1.0 / 3.0);
+    const std::string entropy = "prefrl::policy::categorical_entropy";
+    return {
+        {"categorical_entropy: empty", [] { (void)prefrl::policy::categorical_entropy<double>(prefrl::vector<double>(0)); }, {entropy, "log_probs"}},
+        {"categorical_entropy: NaN", [] { (void)prefrl::policy::categorical_entropy<double>(Eigen::Vector2d(-0.5, nan)); }, {entropy, "log_probs[1]"}},
+        {"categorical_entropy: +inf", [] { (void)prefrl::policy::categorical_entropy<double>(Eigen::Vector2d(inf, -1.0)); }, {entropy, "log_probs[0]"}},
+        {"categorical_entropy_gradient: NaN",
+         [] { (void)prefrl::policy::categorical_entropy_gradient<double>(Eigen::Vector2d(-0.5, nan)); },
+         {"prefrl::policy::categorical_entropy_gradient", "logits[1]"}},
+        {"categorical_kl_gradient: sizes",
+         [] { (void)prefrl::policy::categorical_kl_gradient<double>(Eigen::Vector2d(0, 0), Eigen::Vector3d(0, 0, 0)); },
+         {"prefrl::policy::categorical_kl_gradient", "log_q"}},
+        {"categorical_kl_gradient: NaN logits",
+         [] { (void)prefrl::policy::categorical_kl_gradient<double>(Eigen::Vector2d(0, nan), Eigen::Vector2d(-1, -1)); },
+         {"prefrl::policy::categorical_kl_gradient", "logits[1]"}},
+        {"categorical_kl_gradient: NaN log_q",
+         [] { (void)prefrl::policy::categorical_kl_gradient<double>(Eigen::Vector2d(0, 0), Eigen::Vector2d(-1, nan)); },
+         {"prefrl::policy::categorical_kl_gradient", "log_q[1]"}},
+        {"win_rates: pi of 2 for 3 responses", [=] { (void)pref::win_rates(P, Eigen::Vector2d(0.5, 0.5)); }, {"prefrl::preference::win_rates", "pi"}},
+        {"exploitability: pi not a distribution",
+         [=] { (void)pref::exploitability(P, Eigen::Vector3d(0.9, 0.9, 0.0)); },
+         {"prefrl::preference::exploitability", "pi"}},
+        {"exploitability: NaN", [=] { (void)pref::exploitability(P, Eigen::Vector3d(0.5, nan, 0.5)); }, {"prefrl::preference::exploitability", "pi[1]"}},
+        {"regularized_exploitability: tau +inf",
+         [=] { (void)pref::regularized_exploitability(P, uniform, uniform, inf); },
+         {"prefrl::preference::regularized_exploitability", "tau"}},
+        {"bradley_terry: NaN", [] { (void)pref::bradley_terry(Eigen::Vector2d(0.0, nan)); }, {"prefrl::preference::bradley_terry", "scores"}},
+        {"bradley_terry: empty", [] { (void)pref::bradley_terry(Eigen::VectorXd(0)); }, {"prefrl::preference::bradley_terry", "scores"}},
+        {"bradley_terry_fit: not square", [] { (void)pref::bradley_terry_fit(Eigen::MatrixXd::Ones(2, 3)); }, {"prefrl::preference::bradley_terry_fit", "wins"}},
+        {"bradley_terry_fit: negative count",
+         [] {
+             Eigen::MatrixXd w(2, 2);
+             w << 0, -1, 1, 0;
+             (void)pref::bradley_terry_fit(w);
+         },
+         {"prefrl::preference::bradley_terry_fit", "wins(0, 1)"}},
+        {"bradley_terry_fit: 0 iterations", [] { (void)pref::bradley_terry_fit(Eigen::MatrixXd::Ones(2, 2), 0); }, {"prefrl::preference::bradley_terry_fit", "max_iterations"}},
+        {"plackett_luce_log_likelihood: out of range",
+         [] { (void)pref::plackett_luce_log_likelihood(Eigen::Vector2d(0, 1), std::vector<index_t>{0, 2}); },
+         {"prefrl::preference::plackett_luce_log_likelihood", "ranking[1]"}},
+        {"plackett_luce_log_likelihood: repeated response",
+         [] { (void)pref::plackett_luce_log_likelihood(Eigen::Vector2d(0, 1), std::vector<index_t>{0, 0}); },
+         {"prefrl::preference::plackett_luce_log_likelihood", "ranking[1]"}},
+        {"sample_ranking: NaN", [] { prefrl::generator g(1); (void)pref::sample_ranking(Eigen::Vector2d(0, nan), g); }, {"prefrl::preference::sample_ranking", "scores"}},
+        {"group_preferences: sample out of range",
+         [=] { (void)pref::group_preferences(P, std::vector<index_t>{0, 3}); },
+         {"prefrl::preference::group_preferences", "samples[1]"}},
+        {"spo_rewards: not square", [] { (void)pref::spo_rewards(Eigen::MatrixXd::Constant(2, 3, 0.5)); }, {"prefrl::preference::spo_rewards", "q"}},
+        {"sppo_win_rates: entry outside [0, 1]",
+         [] {
+             Eigen::MatrixXd q(2, 2);
+             q << 0.5, 2.0, -1.0, 0.5;
+             (void)pref::sppo_win_rates(q);
+         },
+         {"prefrl::preference::sppo_win_rates", "(0, 1)"}},
+        {"pair_loss_from_trl: unknown name", [] { (void)pref::pair_loss_from_trl("nope"); }, {"prefrl::preference::pair_loss_from_trl", "nope"}},
+        {"pair_loss_from_trl: beta +inf", [] { (void)pref::pair_loss_from_trl("sigmoid", {.beta = inf}); }, {"prefrl::preference::pair_loss_from_trl", "beta"}},
+        {"trl_pair_loss: a weight per loss",
+         [] { pref::trl_pair_loss l({.loss_type = {"sigmoid", "ipo"}, .loss_weights = {1.0}}); },
+         {"prefrl::preference::trl_pair_loss", "loss_weights"}},
+        {"trl_pair_loss: NaN weight",
+         [] { pref::trl_pair_loss l({.loss_type = {"sigmoid", "ipo"}, .loss_weights = {1.0, nan}}); },
+         {"prefrl::preference::trl_pair_loss", "loss_weights[1]"}},
+    };
+}
+
+std::vector<row> value_mdp_and_optim_rows() {
+    prefrl::generator rng(3);
+    const auto mdp = prefrl::mdp::garnet<double>(5, 2, 2, 0.9, rng);
+    row_matrix<double> wide = row_matrix<double>::Constant(5, 3, 1.0 / 3.0), pi_nan = row_matrix<double>::Constant(5, 2, 0.5);
+    pi_nan(1, 1) = nan;
+    const std::string project = "prefrl::value::categorical_l2_project", ppo = "prefrl::value::clipped_surrogate_pg_loss";
+    return {
+        {"categorical_l2_project: support not increasing",
+         [] { (void)prefrl::value::categorical_l2_project<double>(std::vector<double>{0, 1}, std::vector<double>{0.5, 0.5}, std::vector<double>{1, 0}); },
+         {project, "z_q"}},
+        {"categorical_l2_project: NaN probability",
+         [] { (void)prefrl::value::categorical_l2_project<double>(std::vector<double>{0, 1}, std::vector<double>{0.5, nan}, std::vector<double>{0, 1}); },
+         {project, "probs[1]"}},
+        {"clipped_surrogate_pg_loss: epsilon +inf",
+         [] { (void)prefrl::value::clipped_surrogate_pg_loss(std::vector<double>{1, 1}, std::vector<double>{1, 1}, inf); },
+         {ppo, "epsilon"}},
+        {"clipped_surrogate_pg_loss: negative ratio",
+         [] { (void)prefrl::value::clipped_surrogate_pg_loss(std::vector<double>{1, -1}, std::vector<double>{1, 1}, 0.2); },
+         {ppo, "prob_ratios_t[1]"}},
+        {"clipped_surrogate_pg_loss: empty",
+         [] { (void)prefrl::value::clipped_surrogate_pg_loss(std::vector<double>{}, std::vector<double>{}, 0.2); },
+         {ppo, "prob_ratios_t"}},
+        {"q_learning: action out of range", [] { (void)prefrl::value::q_learning(std::vector<double>{1, 2}, 2, 1.0, 0.9, std::vector<double>{1, 2}); }, {"prefrl::value::q_learning", "a_tm1"}},
+        {"q_learning: discount NaN", [] { (void)prefrl::value::q_learning(std::vector<double>{1, 2}, 1, 1.0, nan, std::vector<double>{1, 2}); }, {"prefrl::value::q_learning", "discount_t"}},
+        {"evaluate_policy: pi of 3 actions", [=] { (void)prefrl::mdp::evaluate_policy(mdp, wide); }, {"prefrl::mdp::evaluate_policy", "pi"}},
+        {"evaluate_policy: NaN in pi", [=] { (void)prefrl::mdp::evaluate_policy(mdp, pi_nan); }, {"prefrl::mdp::evaluate_policy", "pi(1, 1)"}},
+        {"occupancy: NaN in pi", [=] { (void)prefrl::mdp::occupancy(mdp, pi_nan); }, {"prefrl::mdp::occupancy", "pi(1, 1)"}},
+        {"policy_gain: pi of 3 actions", [=] { (void)prefrl::mdp::policy_gain(mdp, wide); }, {"prefrl::mdp::policy_gain", "pi"}},
+        {"q_from_v: 4 values for 5 states",
+         [=] { (void)prefrl::mdp::q_from_v(mdp, prefrl::vector<double>(prefrl::vector<double>::Zero(4))); },
+         {"prefrl::mdp::q_from_v", "v"}},
+        {"garnet: branching above states", [] { prefrl::generator g(1); (void)prefrl::mdp::garnet<double>(3, 2, 5, 0.9, g); }, {"prefrl::mdp::garnet", "branching"}},
+        {"garnet: gamma NaN", [] { prefrl::generator g(1); (void)prefrl::mdp::garnet<double>(3, 2, 2, nan, g); }, {"prefrl::mdp::garnet", "gamma"}},
+        {"cvar: alpha 0",
+         [] {
+             prefrl::mdp::return_law law;
+             law[1.0] = 1.0;
+             (void)prefrl::mdp::cvar(law, 0.0);
+         },
+         {"prefrl::mdp::cvar", "alpha"}},
+        {"adam: no parameters", [] { prefrl::optim::adam<double> a(0); }, {"prefrl::optim::adam", "parameters"}},
+        {"clip_by_global_norm: NaN",
+         [] {
+             std::vector<double> g = {1.0, nan};
+             (void)prefrl::optim::clip_by_global_norm<double>(std::span<double>(g), 1.0);
+         },
+         {"prefrl::optim::clip_by_global_norm", "gradients[1]"}},
+        {"clip_by_global_norm: max_norm 0",
+         [] {
+             std::vector<double> g = {1.0, 1.0};
+             (void)prefrl::optim::clip_by_global_norm<double>(std::span<double>(g), 0.0);
+         },
+         {"prefrl::optim::clip_by_global_norm", "max_norm"}},
+    };
+}
+
+}  // namespace
+
+TEST_CASE("battery: sampling, KL-UCB, Thompson and online mirror descent helpers", "[robustness][battery]") {
+    check(sampling_and_bandit_rows());
+}
+
+TEST_CASE("battery: GRPO helpers and the in-context-learning constructions", "[robustness][battery]") {
+    check(grpo_and_icl_rows());
+}
+
+TEST_CASE("battery: softmax, behaviour cloning, dataset samplers and the bootstrap", "[robustness][battery]") {
+    check(kernel_and_offline_rows());
+}
+
+TEST_CASE("battery: categorical helpers, preference games, rankings and TRL's selector", "[robustness][battery]") {
+    check(policy_and_preference_rows());
+}
+
+TEST_CASE("battery: projection, policy-gradient terms, MDP inputs and optimizer helpers", "[robustness][battery]") {
+    check(value_mdp_and_optim_rows());
+}
