@@ -247,6 +247,19 @@ std::vector<row> value_mdp_and_optim_rows() {
         {"q_from_v: 4 values for 5 states",
          [=] { (void)prefrl::mdp::q_from_v(mdp, prefrl::vector<double>(prefrl::vector<double>::Zero(4))); },
          {"prefrl::mdp::q_from_v", "v"}},
+        {"categorical_policy_evaluation: support not increasing",
+         [=] {
+             const row_matrix<double> uniform = row_matrix<double>::Constant(5, 2, 0.5);
+             (void)prefrl::mdp::categorical_policy_evaluation(mdp, uniform, std::vector<double>{0.0, 2.0, 1.0});
+         },
+         {"prefrl::mdp::categorical_policy_evaluation", "support"}},
+        {"finite_horizon_return_law: the policy's action out of range",
+         [=] { (void)prefrl::mdp::finite_horizon_return_law(mdp, 0, 3, [](index_t, index_t, double) { return index_t{2}; }); },
+         {"prefrl::mdp::finite_horizon_return_law", "action 2"}},
+        {"finite_horizon_return_law: start out of range",
+         [=] { (void)prefrl::mdp::finite_horizon_return_law(mdp, 5, 3, [](index_t, index_t, double) { return index_t{0}; }); },
+         {"prefrl::mdp::finite_horizon_return_law", "start"}},
+        {"cvar_optimal_policy: alpha 2", [=] { (void)prefrl::mdp::cvar_optimal_policy(mdp, 0, 3, 2.0); }, {"prefrl::mdp::cvar_optimal_policy", "alpha"}},
         {"garnet: branching above states", [] { prefrl::generator g(1); (void)prefrl::mdp::garnet<double>(3, 2, 5, 0.9, g); }, {"prefrl::mdp::garnet", "branching"}},
         {"garnet: gamma NaN", [] { prefrl::generator g(1); (void)prefrl::mdp::garnet<double>(3, 2, 2, nan, g); }, {"prefrl::mdp::garnet", "gamma"}},
         {"cvar: alpha 0",

@@ -48,6 +48,9 @@ categorical_return_laws<T> categorical_policy_evaluation(const tabular_mdp<T>& m
     for (std::size_t i = 0; i < support.size(); ++i)
         require(std::isfinite(support[i]), fn, "support[", i, "] must be finite, got ", support[i]);
     require(support.size() >= 2, fn, "the support needs at least 2 atoms, got ", support.size());
+    for (std::size_t i = 1; i < support.size(); ++i)
+        require(support[i] > support[i - 1], fn, "support must increase, support[", i, "] = ", support[i], " after ",
+                support[i - 1]);
     const index_t states = mdp.states(), atoms = static_cast<index_t>(support.size());
     categorical_return_laws<T> out{vector<T>(Eigen::Map<const vector<T>>(support.data(), atoms)), row_matrix<T>::Zero(states, atoms), 0};
     index_t zero = 0;
