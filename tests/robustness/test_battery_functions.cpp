@@ -3,8 +3,9 @@
 // advantage and KL helpers, the in-context-learning constructions, the softmax kernel, the
 // behaviour-cloning terms and weights, the quadratic features, the dataset samplers, the
 // bootstrap, the categorical helpers, the preference-game and ranking functions, the
-// categorical projection, the policy-gradient terms, the MDP solvers' inputs, TRL's loss
-// selector and the optimizer helpers. Each row must throw prefrl::invalid_argument whose
+// categorical projection, the policy-gradient terms, the MDP solvers' inputs, the tabular
+// value tables and softmax policy, cliff walking, TRL's loss selector and the optimizer
+// helpers. Each row must throw prefrl::invalid_argument whose
 // message names the function the user called and the argument; a new entry point is one row.
 
 #include <catch2/catch.hpp>
@@ -14,6 +15,7 @@
 
 #include <prefrl/bandit.hpp>
 #include <prefrl/core/random.hpp>
+#include <prefrl/env.hpp>
 #include <prefrl/grpo.hpp>
 #include <prefrl/icl.hpp>
 #include <prefrl/kernel.hpp>
@@ -269,6 +271,24 @@ std::vector<row> value_mdp_and_optim_rows() {
              (void)prefrl::mdp::cvar(law, 0.0);
          },
          {"prefrl::mdp::cvar", "alpha"}},
+        {"tabular_v: initial NaN", [] { prefrl::value::tabular_v<double> v(2, nan); }, {"prefrl::value::tabular_v", "initial"}},
+        {"tabular_q: initial +inf", [] { prefrl::value::tabular_q<double> q(2, 2, inf); }, {"prefrl::value::tabular_q", "initial"}},
+        {"cliff_walking: slip 2", [] { (void)prefrl::env::cliff_walking<double>(2.0); }, {"prefrl::env::cliff_walking", "slip"}},
+        {"cliff_walking: slip NaN", [] { (void)prefrl::env::cliff_walking<double>(nan); }, {"prefrl::env::cliff_walking", "slip"}},
+        {"tabular_softmax::probabilities: NaN logits",
+         [] {
+             auto pi = prefrl::policy::tabular_softmax<double>::uniform(2, 2);
+             pi.logits(1, 0) = nan;
+             (void)pi.probabilities(1);
+         },
+         {"prefrl::policy::tabular_softmax::probabilities", "logits[0]"}},
+        {"tabular_softmax::entropy: +inf logits",
+         [] {
+             auto pi = prefrl::policy::tabular_softmax<double>::uniform(2, 2);
+             pi.logits(0, 1) = inf;
+             (void)pi.entropy(0);
+         },
+         {"prefrl::policy::tabular_softmax::entropy", "logits[1]"}},
         {"adam: no parameters", [] { prefrl::optim::adam<double> a(0); }, {"prefrl::optim::adam", "parameters"}},
         {"clip_by_global_norm: NaN",
          [] {

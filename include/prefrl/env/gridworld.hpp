@@ -137,6 +137,7 @@ mdp::tabular_mdp<T> gridworld(const gridworld_options& options) {
 /// row 17 (-17). gamma 0.99 here (the book's is 1, which `tabular_mdp` does not take).
 template <std::floating_point T>
 mdp::tabular_mdp<T> cliff_walking(double slip = 0.0) {
+    require(slip >= 0.0 && slip <= 1.0, "prefrl::env::cliff_walking", "slip must be in [0, 1], got ", slip);
     return gridworld<T>({.layout = {"............", "............", "............", "SCCCCCCCCCCG"},
                          .slip = slip,
                          .step_reward = -1.0,

@@ -36,29 +36,33 @@ struct tabular_softmax {
 
     [[nodiscard]] index_t num_actions() const { return logits.cols(); }
     [[nodiscard]] vector<T> log_probabilities(index_t s) const {
-        return log_probabilities_of(check("prefrl::policy::tabular_softmax::log_probabilities", s));
+        constexpr auto fn = "prefrl::policy::tabular_softmax::log_probabilities";
+        return log_probabilities_of(fn, check(fn, s));
     }
     [[nodiscard]] vector<T> probabilities(index_t s) const {
-        return log_probabilities_of(check("prefrl::policy::tabular_softmax::probabilities", s)).array().exp();
+        constexpr auto fn = "prefrl::policy::tabular_softmax::probabilities";
+        return log_probabilities_of(fn, check(fn, s)).array().exp();
     }
     [[nodiscard]] T log_prob(index_t s, index_t a) const {
         constexpr auto fn = "prefrl::policy::tabular_softmax::log_prob";
-        return log_probabilities_of(check(fn, s))[check_action(fn, a)];
+        return log_probabilities_of(fn, check(fn, s))[check_action(fn, a)];
     }
     template <RandomGenerator G>
     index_t sample(index_t s, G& rng) const {
-        const vector<T> p = log_probabilities_of(check("prefrl::policy::tabular_softmax::sample", s)).array().exp();
+        constexpr auto fn = "prefrl::policy::tabular_softmax::sample";
+        const vector<T> p = log_probabilities_of(fn, check(fn, s)).array().exp();
         return sample_categorical<T>(std::span<const T>(p.data(), static_cast<std::size_t>(p.size())), rng);
     }
     [[nodiscard]] T entropy(index_t s) const {
-        return categorical_entropy<T>(log_probabilities_of(check("prefrl::policy::tabular_softmax::entropy", s)));
+        constexpr auto fn = "prefrl::policy::tabular_softmax::entropy";
+        return categorical_entropy<T>(log_probabilities_of(fn, check(fn, s)));
     }
     /// KL(pi(. | s) || other(. | s)).
     [[nodiscard]] T kl(index_t s, const tabular_softmax& other) const {
         constexpr auto fn = "prefrl::policy::tabular_softmax::kl";
         require(other.logits.rows() == logits.rows() && other.logits.cols() == logits.cols(), fn, "other is [",
                 other.logits.rows(), ", ", other.logits.cols(), "] but this policy is [", logits.rows(), ", ", logits.cols(), "]");
-        return categorical_kl<T>(log_probabilities_of(check(fn, s)), other.log_probabilities_of(check(fn, s)));
+        return categorical_kl<T>(log_probabilities_of(fn, check(fn, s)), other.log_probabilities_of(fn, check(fn, s)));
     }
 
     [[nodiscard]] index_t num_parameters() const { return logits.size(); }
@@ -75,13 +79,16 @@ struct tabular_softmax {
         vector<T> g = vector<T>::Zero(logits.size());
         const auto row = check(fn, s);
         const auto action = check_action(fn, a);
-        g.segment(row * logits.cols(), logits.cols()) = -log_probabilities_of(row).array().exp().matrix();
+        g.segment(row * logits.cols(), logits.cols()) = -log_probabilities_of(fn, row).array().exp().matrix();
         g[row * logits.cols() + action] += T(1);
         return g;
     }
 
 private:
-    [[nodiscard]] vector<T> log_probabilities_of(Eigen::Index row) const { return log_softmax<T>(logits.row(row).transpose()); }
+    // log softmax of row `row` of the logits; NaN or +inf in it is refused naming `fn`
+    [[nodiscard]] vector<T> log_probabilities_of(std::string_view fn, Eigen::Index row) const {
+        return detail::log_softmax_for<T>(fn, "logits", logits.row(row).transpose());
+    }
     Eigen::Index check(std::string_view fn, index_t s) const {
         require(s >= 0 && s < logits.rows(), fn, "state must be in [0, ", logits.rows(), "), got ", s);
         return static_cast<Eigen::Index>(s);

@@ -21,7 +21,7 @@ struct tabular_v {
     using scalar_type = T;
     vector<T> values;
 
-    explicit tabular_v(index_t states, T initial = T(0)) : values(vector<T>::Constant(checked(states), initial)) {}
+    explicit tabular_v(index_t states, T initial = T(0)) : values(vector<T>::Constant(checked(states, initial), initial)) {}
 
     T value(index_t s) const { return values[check("prefrl::value::tabular_v::value", s)]; }
     void update(index_t s, T target, T alpha) {
@@ -33,8 +33,9 @@ struct tabular_v {
     }
 
 private:
-    static Eigen::Index checked(index_t states) {
+    static Eigen::Index checked(index_t states, T initial) {
         require_positive("prefrl::value::tabular_v", "states", states);
+        require_finite("prefrl::value::tabular_v", "initial", initial);
         return static_cast<Eigen::Index>(states);
     }
     Eigen::Index check(std::string_view fn, index_t s) const {
@@ -55,6 +56,7 @@ struct tabular_q {
     tabular_q(index_t states, index_t actions, T initial = T(0)) {
         require_positive("prefrl::value::tabular_q", "states", states);
         require_positive("prefrl::value::tabular_q", "actions", actions);
+        require_finite("prefrl::value::tabular_q", "initial", initial);
         values = row_matrix<T>::Constant(states, actions, initial);
     }
 
