@@ -129,11 +129,11 @@ TEST_CASE("preference games reject bad input") {
     pref::preference_matrix bad = p3();
     bad(0, 1) = 0.7;
     REQUIRE_THROWS_WITH(pref::exploitability(bad, Eigen::VectorXd::Constant(3, 1.0 / 3)),
-                        "prefrl::preference::win_rates: P(0, 1) + P(1, 0) must be 1, got 1.1");
+                        "prefrl::preference::exploitability: P(0, 1) + P(1, 0) must be 1, got 1.1");
     REQUIRE_THROWS_WITH(pref::exploitability(p3(), Eigen::VectorXd::Constant(3, 0.5)),
-                        "prefrl::preference::win_rates: pi must sum to 1, got sum 1.5");
+                        "prefrl::preference::exploitability: pi must sum to 1, got sum 1.5");
     REQUIRE_THROWS_WITH(pref::exploitability(p3(), Eigen::VectorXd::Constant(2, 0.5)),
-                        "prefrl::preference::win_rates: pi has 2 entries but P is 3 x 3");
+                        "prefrl::preference::exploitability: pi has 2 entries but P is 3 x 3");
     REQUIRE_THROWS_WITH(pref::regularized_exploitability(p3(), Eigen::VectorXd::Constant(3, 1.0 / 3),
                                                          Eigen::VectorXd::Constant(3, 1.0 / 3), 0.0),
                         "prefrl::preference::regularized_exploitability: tau must be > 0, got 0");

@@ -441,7 +441,7 @@ std::vector<row> environment_rows() {
         {"gridworld: no start", [] { (void)env::gridworld<double>({.layout = {"...", "..G"}}); }, {"prefrl::env::gridworld", "'S'"}},
         {"gridworld: goal_reward NaN", [] { (void)env::gridworld<double>({.layout = {"S.G"}, .goal_reward = nan}); },
          {"prefrl::env::gridworld", "goal_reward"}},
-        {"cliff_walking: slip -0.1", [] { (void)env::cliff_walking<double>(-0.1); }, {"prefrl::env::gridworld", "slip"}},
+        {"cliff_walking: slip -0.1", [] { (void)env::cliff_walking<double>(-0.1); }, {"prefrl::env::cliff_walking", "slip"}},
         {"bernoulli_arms: a mean of 1.5", [] { (void)env::bernoulli_arms<double>({0.5, 1.5}); }, {"prefrl::env::bernoulli_arms", "means[1]"}},
         {"gaussian_arms: sd +inf", [] { (void)env::gaussian_arms<double>({0.5}, inf); }, {"prefrl::env::gaussian_arms", "sd"}},
         {"gaussian_arms::pull: arm 1 of 1",
