@@ -3,8 +3,10 @@
 log-probs, never holding the [rows, vocab] logits) beside PyTorch eager on the same step
 (F.linear + log_softmax + gather + loss + backward), equal threads, and beside prefrl's own
 materialized path. Two losses: the token NLL (SFT) over every row, and DPO over pairs of
-256-token sequences (rows / 4 when fewer rows), at the default chunk (a pair does not fit: two
-passes) and with one pair per chunk (one pass, more memory).
+256-token sequences (rows / 4 when fewer rows), at the default chunk (pair by pair: a pair is
+4 chunks, the last one's logits formed once), with one pair per chunk (one pass, more memory),
+and, as "dpo_2pass", the same step composed from the public forward and backward kernels (every
+chunk's logits formed twice).
 
 PyTorch's products go to the system BLAS (Debian's python3-torch is built with BLAS_INFO=generic):
 scripts/compare.sh installs OpenBLAS (libopenblas0-pthread), without which they would run on the
@@ -155,7 +157,7 @@ def main():
                                            *size_args], dict(REUSE_MEMORY, OPENBLAS_NUM_THREADS=str(t)))
         floor = ours[("gemm_floor", t)]
         for case, rows, variant in (("nll", args.rows, "fused"), ("dpo", dpo_rows, "fused"),
-                                    ("dpo_1pass", dpo_rows, "fused_one_pass")):
+                                    ("dpo_1pass", dpo_rows, "fused_one_pass"), ("dpo_2pass", dpo_rows, "two_passes")):
             base = case.split("_")[0]
             mine, materialized = ours[(f"linear_{base}:{variant}", t)], ours[(f"linear_{base}:materialized", t)]
             case_gflop = gflop * rows / args.rows
@@ -176,9 +178,10 @@ def main():
         ratio = mine / theirs if theirs > 0 else float("nan")
         print(f"{case:<10}{mine:>9.1f}{materialized:>14.1f}{theirs:>10.1f}{100 * ratio:>15.1f}%")
         summary.append(f"{case}_memory_fraction={ratio:.3f}")
-    print("\nspeedup = PyTorch / prefrl; GFLOP/s of prefrl's fused step (3 products counted, also for the two-pass dpo,")
-    print("which forms the logits twice); Eigen GEMM: its three products alone on the whole shapes; dpo: the default")
-    print("chunk, two passes; dpo_1pass: chunks of one whole pair, one pass")
+    print("\nspeedup = PyTorch / prefrl; GFLOP/s of prefrl's step (3 products counted, also where the logits are formed")
+    print("more than once); Eigen GEMM: its three products alone on the whole shapes; dpo: the default chunk, pair by")
+    print("pair (a pair's last chunk formed once, the others twice); dpo_1pass: chunks of one whole pair, one pass;")
+    print("dpo_2pass: the public forward and backward kernels, every chunk formed twice")
     print("result: " + " ".join(summary))
 
 
