@@ -181,4 +181,25 @@ TEST_CASE("grpo::from_hidden refuses bad input, naming itself", "[grpo][from_hid
                         Contains(std::string(fn) + "row 0 of the logits"));
     REQUIRE_THROWS_WITH(grpo::from_hidden(grpo::policy_loss{.epsilon = 2.0}, c.hidden, c.weight, c.labels, c.batch(), d_hidden, d_weight),
                         Contains(std::string(fn) + "epsilon must be in (0, 1), got 2"));
+    // values are checked before the completions go group by group: the messages index the
+    // whole batch, whatever group the entry falls in (chunk_rows 1: one row per chunk)
+    auto old = c.old_logps;
+    old[4] = std::numeric_limits<double>::quiet_NaN();
+    auto with_old = c.batch();
+    with_old.old_logps = old;
+    const std::vector<double> all_active(6, 1.0), mask_two = {1, 1, 1, 2, 1, 1};
+    with_old.mask = all_active;
+    std::vector<prefrl::index_t> labels = {0, 1, 2, 3, 4, 0};
+    REQUIRE_THROWS_WITH(grpo::from_hidden(loss, c.hidden, c.weight, labels, with_old, d_hidden, d_weight, {.chunk_rows = 1}),
+                        Contains(std::string(fn) + "old_logps[4] must be finite where mask is 1, got nan"));
+    auto two = c.batch();
+    two.mask = mask_two;
+    REQUIRE_THROWS_WITH(grpo::from_hidden(loss, c.hidden, c.weight, labels, two, d_hidden, d_weight, {.chunk_rows = 1}),
+                        Contains(std::string(fn) + "mask[3] must be 0 or 1, got 2"));
+    auto nan_advantage = c.advantages;
+    nan_advantage[1] = std::numeric_limits<double>::quiet_NaN();
+    auto bad_advantage = c.batch();
+    bad_advantage.advantages = nan_advantage;
+    REQUIRE_THROWS_WITH(grpo::from_hidden(loss, c.hidden, c.weight, c.labels, bad_advantage, d_hidden, d_weight),
+                        Contains(std::string(fn) + "advantages[1] must be finite, got nan"));
 }
