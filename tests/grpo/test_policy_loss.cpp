@@ -227,6 +227,8 @@ TEMPLATE_TEST_CASE("policy losses equal a scalar long-double reference of TRL's 
                 CHECK(std::abs(static_cast<double>(r.clip_ratio_high) - static_cast<double>(ref.high)) <= 1e-6);
             }
             CHECK(r.active_tokens == static_cast<double>(std::count(b.mask.begin(), b.mask.end(), T(1))));
+            if (loss.dual_clip == 0.0) CHECK(r.dual_clip_ratio == T(0));  // SAPO once left its flags unset
+            if (loss.loss != grpo::loss_type::cispo) CHECK(r.cispo_clip_ratio == T(0));
         }
     }
 }

@@ -180,6 +180,7 @@ PREFRL_ALWAYS_INLINE inline void ratio_block(const policy_constants<T>& k, const
             const A s = T(1) / (T(1) + e);          // sigmoid(tau (w - 1)); 1 - s = e s
             out.loss = -(T(4) / tau) * s * a;
             out.d_log_ratio = -T(4) * s * (e * s) * w * a;
+            out.dual.setZero();  // no dual clip for SAPO: the flag must not be left unset
             break;
         }
         default: {  // grpo, bnpo, dr_grpo, dapo
