@@ -127,17 +127,7 @@ TEST_CASE("linear kernels' gradients match central differences", "[kernel][linea
         row_matrix<double> a(h.rows(), h.cols()), b(w.rows(), w.cols());
         return kernel::linear_cross_entropy(h, w, c.labels, c.mask, a, b, {.chunk_rows = 4}).value;
     };
-    const auto flat = [](const row_matrix<double>& m) { return prefrl::vector<double>(m.reshaped<Eigen::RowMajor>()); };
-    prefrl::laws::check_gradient<double>(
-        [&](const prefrl::vector<double>& x) {
-            return nll_of(Eigen::Map<const row_matrix<double>>(x.data(), 9, 4), c.weight);
-        },
-        flat(c.hidden), flat(d_hidden));
-    prefrl::laws::check_gradient<double>(
-        [&](const prefrl::vector<double>& x) {
-            return nll_of(c.hidden, Eigen::Map<const row_matrix<double>>(x.data(), 13, 4));
-        },
-        flat(c.weight), flat(d_weight));
+    prefrl::laws::check_hidden_and_weight_gradients(nll_of, c.hidden, c.weight, d_hidden, d_weight);
     // the backward of sum_r upstream[r] lp[r], with an upstream of both signs
     const auto forward = kernel::linear_token_logprobs_forward(c.hidden, c.weight, c.labels, c.mask);
     const std::vector<double> lse(forward.logsumexp.data(), forward.logsumexp.data() + forward.logsumexp.size());
@@ -149,12 +139,7 @@ TEST_CASE("linear kernels' gradients match central differences", "[kernel][linea
         for (Eigen::Index r = 0; r < lp.size(); ++r) s += c.upstream[static_cast<std::size_t>(r)] * lp[r];
         return s;
     };
-    prefrl::laws::check_gradient<double>(
-        [&](const prefrl::vector<double>& x) { return weighted(Eigen::Map<const row_matrix<double>>(x.data(), 9, 4), c.weight); },
-        flat(c.hidden), flat(d_hidden));
-    prefrl::laws::check_gradient<double>(
-        [&](const prefrl::vector<double>& x) { return weighted(c.hidden, Eigen::Map<const row_matrix<double>>(x.data(), 13, 4)); },
-        flat(c.weight), flat(d_weight));
+    prefrl::laws::check_hidden_and_weight_gradients(weighted, c.hidden, c.weight, d_hidden, d_weight);
 }
 
 TEMPLATE_TEST_CASE("linear kernels match PyTorch's F.linear + log_softmax + gather (float64 autograd)", "[kernel][linear][golden]", float, double) {

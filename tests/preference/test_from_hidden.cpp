@@ -167,14 +167,7 @@ TEST_CASE("from_hidden's gradients match central differences", "[preference][fro
                                      {.chunk_rows = chunk})
                 .value;
         };
-        const auto flat = [](const row_matrix<double>& m) { return prefrl::vector<double>(m.reshaped<Eigen::RowMajor>()); };
-        const auto rows = c.hidden.rows();
-        prefrl::laws::check_gradient<double>(
-            [&](const prefrl::vector<double>& x) { return value(Eigen::Map<const row_matrix<double>>(x.data(), rows, 3), c.weight); },
-            flat(c.hidden), flat(d_hidden));
-        prefrl::laws::check_gradient<double>(
-            [&](const prefrl::vector<double>& x) { return value(c.hidden, Eigen::Map<const row_matrix<double>>(x.data(), 7, 3)); },
-            flat(c.weight), flat(d_weight));
+        prefrl::laws::check_hidden_and_weight_gradients(value, c.hidden, c.weight, d_hidden, d_weight);
     }
 }
 

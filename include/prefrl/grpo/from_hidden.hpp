@@ -39,22 +39,10 @@ namespace prefrl::detail {
 template <class T>
 linear_row_plan plan_completions(std::span<const T> mask, Eigen::Index B, Eigen::Index S, Eigen::Index chunk,
                                  std::vector<Eigen::Index>& first) {
-    linear_row_plan plan;
-    first.assign(1, 0);
-    std::size_t group_begin = 0;
-    for (Eigen::Index i = 0; i < B; ++i) {
-        const std::size_t completion_begin = plan.rows.size();
+    return plan_groups(B, chunk, first, [&](Eigen::Index i, std::vector<index_t>& rows) {
         for (Eigen::Index r = i * S; r < (i + 1) * S; ++r)
-            if (mask[static_cast<std::size_t>(r)] != T(0)) plan.rows.push_back(r);
-        if (plan.rows.size() - group_begin > static_cast<std::size_t>(chunk) && completion_begin > group_begin) {
-            plan.ends.push_back(completion_begin);  // close the group before this completion
-            first.push_back(i);
-            group_begin = completion_begin;
-        }
-    }
-    plan.ends.push_back(plan.rows.size());
-    first.push_back(B);
-    return plan;
+            if (mask[static_cast<std::size_t>(r)] != T(0)) rows.push_back(r);
+    });
 }
 
 /// The policy loss of a batch run on groups of whole completions: each group's loss is exact

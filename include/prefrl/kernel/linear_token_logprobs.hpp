@@ -112,6 +112,30 @@ linear_row_plan plan_active_rows(std::span<const T> mask, Eigen::Index chunk) {
     return plan;
 }
 
+/// The active rows of `units` units (pairs of sequences, completions) in groups of whole
+/// units of at most `chunk` rows (a longer unit is a group of its own);
+/// `append_rows(i, rows)` appends unit i's active rows. `first[k]` is group k's first unit;
+/// the last entry is `units`.
+template <class AppendRows>
+linear_row_plan plan_groups(Eigen::Index units, Eigen::Index chunk, std::vector<Eigen::Index>& first,
+                            AppendRows&& append_rows) {
+    linear_row_plan plan;
+    first.assign(1, 0);
+    std::size_t group_begin = 0;
+    for (Eigen::Index i = 0; i < units; ++i) {
+        const std::size_t unit_begin = plan.rows.size();
+        append_rows(i, plan.rows);
+        if (plan.rows.size() - group_begin > static_cast<std::size_t>(chunk) && unit_begin > group_begin) {
+            plan.ends.push_back(unit_begin);  // close the group before this unit
+            first.push_back(i);
+            group_begin = unit_begin;
+        }
+    }
+    plan.ends.push_back(plan.rows.size());
+    first.push_back(units);
+    return plan;
+}
+
 /// Checks hidden, weight, labels and mask: shapes agree, masks finite, labels in the
 /// vocabulary where the mask is nonzero.
 template <class T>

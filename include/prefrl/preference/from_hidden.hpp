@@ -41,25 +41,13 @@ namespace prefrl::detail {
 template <class T>
 linear_row_plan plan_pairs(std::span<const T> mask, Eigen::Index pairs, Eigen::Index steps, Eigen::Index chunk,
                            std::vector<Eigen::Index>& first_pair) {
-    linear_row_plan plan;
-    first_pair.assign(1, 0);
-    std::size_t chunk_begin = 0;
-    for (Eigen::Index i = 0; i < pairs; ++i) {
-        const std::size_t pair_begin = plan.rows.size();
+    return plan_groups(pairs, chunk, first_pair, [&](Eigen::Index i, std::vector<index_t>& rows) {
         for (const Eigen::Index sequence : {i, pairs + i})
             for (Eigen::Index t = 0; t < steps; ++t) {
                 const Eigen::Index r = sequence * steps + t;
-                if (mask[static_cast<std::size_t>(r)] != T(0)) plan.rows.push_back(r);
+                if (mask[static_cast<std::size_t>(r)] != T(0)) rows.push_back(r);
             }
-        if (plan.rows.size() - chunk_begin > static_cast<std::size_t>(chunk) && pair_begin > chunk_begin) {
-            plan.ends.push_back(pair_begin);  // close the chunk before this pair
-            first_pair.push_back(i);
-            chunk_begin = pair_begin;
-        }
-    }
-    plan.ends.push_back(plan.rows.size());
-    first_pair.push_back(pairs);
-    return plan;
+    });
 }
 
 /// Groups of whole pairs (`linear_grouped_pass`): each group's loss on its pairs (a mean
