@@ -36,7 +36,7 @@ struct logistic_oracle_options {
 /// **Per-action logistic regression fitted by ERM** (the supervised success model of the Adyen
 /// setup): `P(success | x, a) = sigmoid(w_a^T x + c_a)`, fitted on a whole batch of logs by
 /// Newton's method on the (optionally importance-weighted) log-loss with an L2 penalty.
-template <std::floating_point T>
+template <std::floating_point T = double>
 class logistic_oracle {
 public:
     using scalar_type = T;
@@ -147,7 +147,7 @@ struct batched_oracle_options {
 /// later; every G batches the next generation's model is fitted on the visible logs of the last
 /// W batches. A generation trained on its predecessor's logs can do worse (the exploration shifts
 /// the training data): the paper's oscillation.
-template <std::floating_point T>
+template <std::floating_point T = double>
 class batched_oracle_bandit {
 public:
     using scalar_type = T;

@@ -26,7 +26,7 @@ struct boltzmann_options {
 /// **Boltzmann (softmax) exploration** (Luce 1959; Sutton & Barto 2018, §2.8; MABWiser's
 /// Softmax): `p_a ∝ exp((mu_a - max mu) / tau)`, untried arms at mu = 0. The propensity is the
 /// exact `p_{a_t}`. A fixed temperature has linear regret. A `Bandit`.
-template <std::floating_point T>
+template <std::floating_point T = double>
 class boltzmann {
 public:
     using scalar_type = T;

@@ -30,7 +30,7 @@ struct epsilon_greedy_options {
 /// arm uniformly at random, otherwise one of the best empirical means `B = argmax mu`, ties at
 /// random; untried arms count as best. Propensity `(1 - eps) 1[a in B] / |B| + eps / K`, exact.
 /// A model of `Bandit`.
-template <std::floating_point T>
+template <std::floating_point T = double>
 class epsilon_greedy {
 public:
     using scalar_type = T;

@@ -41,7 +41,7 @@ struct exp3_options {
 /// chosen by an adversary. With the default gamma, `E[G_max] - E[G] <= 2.63 sqrt(T K ln K)`;
 /// the loss-based form has `R_T <= sqrt(2 T K ln K)`. Weights are kept as logs, shifted by
 /// their maximum. The propensity is the exact `p_{a_t}`. A `Bandit`.
-template <std::floating_point T>
+template <std::floating_point T = double>
 class exp3 {
 public:
     using scalar_type = T;

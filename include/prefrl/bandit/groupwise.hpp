@@ -39,7 +39,7 @@ struct groupwise_regression_options {
 /// group g against the best linear model on g: at most `Reg_ridge(T_g) + eta T_g / 2 + ln N / eta
 /// + ln N / 2 + O(eta^2 T_g)` (the Hedge bound over the awake groups plus each group's ridge
 /// regret; the paper's exact sleeping-experts variant is not implemented). Time per round linear in the awake groups.
-template <std::floating_point T>
+template <std::floating_point T = double>
 class groupwise_regression {
 public:
     using scalar_type = T;

@@ -72,7 +72,7 @@ struct kl_ucb_options {
 /// Beyond"), Bernoulli form: play the arm with the largest `kl_ucb_index`, untried arms first,
 /// ties at random (propensity `1/|argmax set|`). Rewards in [0, 1]. Asymptotically optimal:
 /// `R_T / ln T -> sum_a gap_a / kl(mu_a, mu*)` (Lai & Robbins' constant). A `Bandit`.
-template <std::floating_point T>
+template <std::floating_point T = double>
 class kl_ucb {
 public:
     using scalar_type = T;

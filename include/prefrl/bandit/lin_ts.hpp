@@ -36,7 +36,7 @@ struct lin_ts_options {
 /// directly (the same law as drawing theta~_a, in O(d^2) instead of a d-dimensional draw), and the
 /// propensity is the exact `gaussian_argmax_probability` of these K normals (`estimated = false`),
 /// not a Monte-Carlo estimate. A `ContextualBandit`.
-template <std::floating_point T>
+template <std::floating_point T = double>
 class lin_ts {
 public:
     using scalar_type = T;

@@ -29,7 +29,7 @@ struct lin_ucb_options {
 /// play `argmax_a theta_a^T x + alpha sqrt(x^T A_a^{-1} x)`, ties at random (propensity
 /// `1/|argmax set|`). select is O(K d^2), update O(d^2) (Sherman-Morrison).
 /// A `ContextualBandit`.
-template <std::floating_point T>
+template <std::floating_point T = double>
 class lin_ucb {
 public:
     using scalar_type = T;

@@ -47,7 +47,7 @@ struct optimistic_hedge_options {
 /// most `ln K / eta + eta S_T / 2`, `S_T = sum_t ||g_t - M_t||_inf^2` (`regret_bound()`), so it
 /// is O(1) when the gradients are constant and O(sqrt T) in the worst case. With a constant
 /// eta, `x_t = softmax(-eta (sum_{s<t} g_s + M_t))`.
-template <std::floating_point T>
+template <std::floating_point T = double>
 class optimistic_hedge {
 public:
     using scalar_type = T;
@@ -101,7 +101,7 @@ struct optimistic_ball_omd_options {
 /// with hint `M_t = g_{t-1}`, `xh_1 = 0`. Regret for linear losses: fixed eta,
 /// `R^2 / (2 eta) + eta S_T / 2`; adaptive eta, `2 sqrt(2) R sqrt(delta + S_T)`, with
 /// `S_T = sum_t ||g_t - M_t||_2^2` (`regret_bound()`).
-template <std::floating_point T>
+template <std::floating_point T = double>
 class optimistic_ball_omd {
 public:
     using scalar_type = T;

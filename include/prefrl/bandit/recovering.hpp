@@ -6,6 +6,10 @@
 /// non-decreasing in d up to d_max. An offline planner (an LP bound, rounded to a purely
 /// periodic schedule), the exact optimum of small instances, and an online variant that
 /// re-plans on optimistic estimates.
+///
+/// The functions here that are not generic are still templates (`template <class = void>`,
+/// called as plain functions): a program that includes the header without calling them does
+/// not compile their Eigen code (GCC otherwise instantiates it for every translation unit).
 
 #include <algorithm>
 #include <bit>
@@ -40,6 +44,7 @@ struct periodic_schedule {
 
 namespace prefrl::detail {
 
+template <class = void>
 inline void check_recovering(std::string_view fn, const bandit::recovering_means& r, index_t k) {
     require_non_empty(fn, "mean rewards", r.size());
     require(k >= 1, fn, "the pulls per period K must be >= 1, got ", k);
@@ -61,6 +66,7 @@ struct recovering_dual {
     double load;   // sum_i 1/p_i over arms whose best is positive (the largest such p on ties)
 };
 
+template <class = void>
 inline recovering_dual recovering_lagrangian(const bandit::recovering_means& r, index_t k, double lambda) {
     recovering_dual out{lambda * static_cast<double>(k), 0.0};
     for (const auto& arm : r) {

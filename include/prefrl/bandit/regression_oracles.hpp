@@ -49,7 +49,7 @@ struct ridge_oracle_options {
 /// OBP's LinUCB), keeps A itself, and refactors from A every `refactor_every` updates of an arm
 /// or whenever `1 + x^T u` is not a finite positive number. The inverses of all arms are
 /// stacked, so `predict` and `widths` are one matrix-vector product each. A `RegressionOracle`.
-template <std::floating_point T>
+template <std::floating_point T = double>
 class ridge_oracle {
 public:
     using scalar_type = T;
@@ -144,7 +144,7 @@ struct online_linear_oracle_options {
 /// **Online linear regression by SGD** (the oracle of VW's `--squarecb` with a linear model):
 /// `theta_a <- (1 - lr l2) theta_a - lr (theta_a^T x - r) x` on each (x, a, r). O(d) per fit.
 /// A `RegressionOracle`.
-template <std::floating_point T>
+template <std::floating_point T = double>
 class online_linear_oracle {
 public:
     using scalar_type = T;

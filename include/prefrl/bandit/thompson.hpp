@@ -87,7 +87,7 @@ struct thompson_beta_options {
 /// and `(1 + #{argmax = a_t}) / (1 + draws)` returned with `estimated = true` (OBP's BernoulliTS
 /// does the same; Monte-Carlo error `sqrt(p (1 - p) / draws)`). With `propensity_draws = 0` the
 /// propensity is NaN (cheap runs that are not logged; a log recorder rejects NaN). A `Bandit`.
-template <std::floating_point T>
+template <std::floating_point T = double>
 class thompson_beta {
 public:
     using scalar_type = T;
@@ -161,7 +161,7 @@ struct thompson_gaussian_options {
 /// `tau_a = 1/s0^2 + n_a/sigma^2`, `m_a = (m0/s0^2 + S_a/sigma^2) / tau_a`; draw, play the
 /// argmax. The propensity is `gaussian_argmax_probability` of the posteriors (exact up to
 /// quadrature, `estimated = false`). A `Bandit`.
-template <std::floating_point T>
+template <std::floating_point T = double>
 class thompson_gaussian {
 public:
     using scalar_type = T;

@@ -25,7 +25,7 @@ struct ucb1_options {
 /// Problem"): play `argmax_a mu_a + alpha sqrt(2 ln n / n_a)`, n the pulls so far; untried arms
 /// first. Deterministic up to ties, so the propensity is `1 / |argmax set|`. For rewards in
 /// [0, 1], `E R_T <= 8 sum_{a: gap > 0} ln T / gap_a + (1 + pi^2/3) sum_a gap_a`. A `Bandit`.
-template <std::floating_point T>
+template <std::floating_point T = double>
 class ucb1 {
 public:
     using scalar_type = T;

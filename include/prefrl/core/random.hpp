@@ -11,9 +11,9 @@
 /// written here: the same seed gives the same numbers with every compiler and library.
 ///
 ///     prefrl::generator rng(42);
-///     double u = prefrl::uniform01<double>(rng);          // in [0, 1)
-///     double z = prefrl::normal<double>(rng);             // N(0, 1)
-///     auto   a = prefrl::sample_categorical(probs, rng);  // index with P(a) = probs[a]
+///     double u = prefrl::uniform01(rng);                  // in [0, 1) (double unless asked: uniform01<float>)
+///     double z = prefrl::normal(rng);                     // N(0, 1)
+///     auto   a = prefrl::sample_categorical(probs, rng);  // index with P(a) = probs[a]; any contiguous range
 
 #include <cmath>
 #include <concepts>
@@ -25,6 +25,7 @@
 #include <type_traits>
 
 #include "prefrl/core/error.hpp"
+#include "prefrl/core/ranges.hpp"
 
 namespace prefrl {
 
@@ -55,7 +56,7 @@ std::uint64_t random_bits64(G& rng) {
 
 /// Uniform in [0, 1): the top 53 bits of one 64-bit draw, scaled by 2^-53. Rounded to
 /// float for `T = float`, where values that round up to 1 are mapped below 1.
-template <std::floating_point T, RandomGenerator G>
+template <std::floating_point T = double, RandomGenerator G>
 T uniform01(G& rng) {
     const double u = static_cast<double>(random_bits64(rng) >> 11) * 0x1.0p-53;
     if constexpr (std::same_as<T, double>) {
@@ -67,7 +68,7 @@ T uniform01(G& rng) {
 }
 
 /// Uniform in the open interval (0, 1), for logs: (k + 0.5) 2^-53 with k the top 53 bits.
-template <std::floating_point T, RandomGenerator G>
+template <std::floating_point T = double, RandomGenerator G>
 T uniform_open01(G& rng) {
     const double u = (static_cast<double>(random_bits64(rng) >> 11) + 0.5) * 0x1.0p-53;
     if constexpr (std::same_as<T, double>) {
@@ -93,7 +94,7 @@ std::int64_t uniform_index(std::int64_t n, G& rng) {
 
 /// Standard normal N(0, 1) by the Box-Muller transform of two uniforms (one value per call,
 /// so a call always consumes exactly two 64-bit draws: easy to reason about when replaying).
-template <std::floating_point T, RandomGenerator G>
+template <std::floating_point T = double, RandomGenerator G>
 T normal(G& rng) {
     const double u1 = uniform_open01<double>(rng);
     const double u2 = uniform01<double>(rng);
@@ -147,7 +148,7 @@ T beta_variate(T alpha, T beta, G& rng) {
 
 /// Standard Gumbel(0, 1): -log(-log(u)), u uniform in (0, 1). `argmax_a (logits_a + g_a)`
 /// with independent Gumbel g_a samples from softmax(logits) (the Gumbel-max trick).
-template <std::floating_point T, RandomGenerator G>
+template <std::floating_point T = double, RandomGenerator G>
 T gumbel(G& rng) {
     return static_cast<T>(-std::log(-std::log(uniform_open01<double>(rng))));
 }
@@ -198,6 +199,19 @@ std::int64_t sample_categorical_logits(std::span<const T> logits, G& rng) {
     }
     if (best < 0) fail(fn, "logits must have at least one finite entry, all are -inf");
     return best;
+}
+
+/// `sample_categorical(probs, rng)` on any contiguous range (`std::vector`, `std::array`,
+/// `Eigen::VectorX`, ...), the scalar deduced.
+template <ScalarRange R, RandomGenerator G>
+std::int64_t sample_categorical(const R& probs, G& rng) {
+    return sample_categorical<range_scalar_t<R>>(as_span(probs), rng);
+}
+
+/// `sample_categorical_logits(logits, rng)` on any contiguous range, the scalar deduced.
+template <ScalarRange R, RandomGenerator G>
+std::int64_t sample_categorical_logits(const R& logits, G& rng) {
+    return sample_categorical_logits<range_scalar_t<R>>(as_span(logits), rng);
 }
 
 }  // namespace prefrl

@@ -58,9 +58,27 @@ using range_scalar_t = detail::data_element_t<R>;
 template <class R, class... Rest>
 concept ScalarRangesOfOneType = ScalarRange<R> && (ScalarRange<Rest> && ...) && (std::same_as<range_scalar_t<R>, range_scalar_t<Rest>> && ...);
 
+/// A `ScalarRange` whose entries can be written through it (not a `const` container, not a
+/// span of `const T`): what an in-place entry point (`clip_by_global_norm`, `adam::step`'s
+/// parameters) takes.
+template <class R>
+concept MutableScalarRange = ScalarRange<R> && requires(R& r) {
+    { std::data(r) } -> std::same_as<range_scalar_t<R>*>;
+};
+
+/// A `ScalarRange` of exactly the scalar T (for parameters whose T another argument fixes).
+template <class R, class T>
+concept ScalarRangeOf = ScalarRange<R> && std::same_as<range_scalar_t<R>, T>;
+
 /// A read-only span over a `ScalarRange`, no copy.
 template <ScalarRange R>
 std::span<const range_scalar_t<R>> as_span(const R& r) {
+    return {std::data(r), static_cast<std::size_t>(std::size(r))};
+}
+
+/// A writable span over a `MutableScalarRange`, no copy.
+template <MutableScalarRange R>
+std::span<range_scalar_t<R>> as_mutable_span(R& r) {
     return {std::data(r), static_cast<std::size_t>(std::size(r))};
 }
 

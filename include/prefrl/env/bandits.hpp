@@ -23,7 +23,7 @@
 namespace prefrl::env {
 
 /// K arms with Bernoulli(means[a]) rewards.
-template <std::floating_point T>
+template <std::floating_point T = double>
 class bernoulli_arms {
 public:
     explicit bernoulli_arms(std::vector<double> means) : means_(std::move(means)) {
@@ -49,7 +49,7 @@ private:
 };
 
 /// K arms with N(means[a], sd^2) rewards.
-template <std::floating_point T>
+template <std::floating_point T = double>
 class gaussian_arms {
 public:
     gaussian_arms(std::vector<double> means, double sd) : means_(std::move(means)), sd_(sd) {
@@ -92,7 +92,7 @@ vector<T> random_unit_vector(index_t d, G& rng) {
 /// **Linear contextual bandit**: K arms with parameters theta_a uniform on the unit sphere of
 /// R^d, contexts x uniform on the sphere, reward `theta_a^T x + N(0, noise_sd^2)` (the
 /// instance of prefrl's contextual example: d = K = 10, noise 0.1).
-template <std::floating_point T>
+template <std::floating_point T = double>
 class linear_contextual_arms {
 public:
     template <RandomGenerator G>
@@ -138,7 +138,7 @@ private:
 
 /// **Oblivious adversary**: a reward table `rewards(t, a)` in [0, 1] fixed before play (EXP3's
 /// setting). `best_fixed_total()` is the reward of the best single arm in hindsight.
-template <std::floating_point T>
+template <std::floating_point T = double>
 class oblivious_adversary {
 public:
     explicit oblivious_adversary(row_matrix<T> rewards) : rewards_(std::move(rewards)) {
@@ -179,7 +179,7 @@ private:
 /// x ~ N(0, I_d); action a succeeds with probability `sigmoid(w_a^T x + c_a)`, w_a ~ N(0, (1.5^2/d) I)
 /// and c_a ~ N(-0.5, 0.5^2) drawn at construction; each action is available for a context
 /// with probability `availability` (at least one always is: dynamic action sets).
-template <std::floating_point T>
+template <std::floating_point T = double>
 class payment_simulator {
 public:
     template <RandomGenerator G>
@@ -236,7 +236,7 @@ private:
 
 /// A logged bandit dataset with its ground truth: contexts, the true expected rewards q, the
 /// logging policy's action distribution, and the log (actions, propensities, rewards).
-template <std::floating_point T>
+template <std::floating_point T = double>
 struct logged_bandit_data {
     row_matrix<T> context;          ///< [n, d]
     row_matrix<T> expected_reward;  ///< q(x_i, a), [n, K]
@@ -258,7 +258,7 @@ struct logged_bandit_data {
 /// b_a ~ N(0, 1) drawn at construction, rewards Bernoulli(q), logging policy
 /// `pi_b = softmax(beta q(x, .))`. A target policy's true value on the logged contexts is
 /// `prefrl::ope::policy_value(pi_e, data.expected_reward)`.
-template <std::floating_point T>
+template <std::floating_point T = double>
 class synthetic_logged_bandit {
 public:
     template <RandomGenerator G>

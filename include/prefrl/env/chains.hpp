@@ -21,7 +21,7 @@ inline constexpr index_t max_chain_states = index_t{1} << 14;
 /// right with probability 1/2 from the middle start; leaving on the right pays 1, on the left
 /// 0. The two exits are terminal states n and n + 1; the true values are (1 .. n) / (n + 1)
 /// (gamma = 1 in the book; `gamma` here).
-template <std::floating_point T>
+template <std::floating_point T = double>
 mdp::tabular_mdp<T> random_walk(index_t n = 5, double gamma = 0.999999) {
     constexpr auto fn = "prefrl::env::random_walk";
     require_positive(fn, "n", n);
@@ -51,7 +51,7 @@ mdp::tabular_mdp<T> random_walk(index_t n = 5, double gamma = 0.999999) {
 /// action 0 moves right (the last state pays `far_reward` and stays), action 1 returns to
 /// state 0 paying `near_reward`; with probability `slip` the other action happens. Myopic
 /// agents settle for the near reward; the optimum walks to the end.
-template <std::floating_point T>
+template <std::floating_point T = double>
 mdp::tabular_mdp<T> chain(index_t n = 5, double slip = 0.2, double near_reward = 2.0, double far_reward = 10.0, double gamma = 0.95) {
     constexpr auto fn = "prefrl::env::chain";
     require(n >= 2, fn, "n must be >= 2, got ", n);
@@ -85,7 +85,7 @@ mdp::tabular_mdp<T> chain(index_t n = 5, double slip = 0.2, double near_reward =
 /// **The two-state average-reward MDP**, a standard test case: P[0, 0] = (.7, .3), R = 1;
 /// P[0, 1] = (.95, .05), R = .5; P[1, 0] = (.2, .8), R = 0; P[1, 1] = (.9, .1), R = -.5. The
 /// optimal policy is (0, 1) with gain 0.625 and bias (0, -1.25).
-template <std::floating_point T>
+template <std::floating_point T = double>
 mdp::tabular_mdp<T> two_state_average_reward() {
     mdp::tabular_mdp<T> m;
     m.gamma = T(0.9);  // unused by the average-reward solvers
@@ -105,7 +105,7 @@ mdp::tabular_mdp<T> two_state_average_reward() {
 /// with probability 1/2 each, paying 0; W -> T paying 3, X -> T paying 0. States: s0 = 0,
 /// L = 1, H = 2, D = 3, W = 4, X = 5, T = 6. Risk-neutral control takes the risky action
 /// (mean 11, CVaR_0.1 5.75); the CVaR_0.1-optimal policy is risky only after L (CVaR 6.25).
-template <std::floating_point T>
+template <std::floating_point T = double>
 mdp::tabular_mdp<T> risky_detour() {
     mdp::tabular_mdp<T> m;
     m.gamma = T(0.9);  // unused: the CVaR routines are undiscounted over a horizon

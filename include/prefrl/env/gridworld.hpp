@@ -74,7 +74,7 @@ inline gridworld_map gridworld_states(const std::vector<std::string>& layout) {
 
 /// **Grid world** (Sutton & Barto 2018, ch. 3-6): moves up/right/down/left; a move into a wall
 /// or off the grid stays put; with probability `slip` the move is a uniformly random one.
-template <std::floating_point T>
+template <std::floating_point T = double>
 mdp::tabular_mdp<T> gridworld(const gridworld_options& options) {
     constexpr auto fn = "prefrl::env::gridworld";
     require(options.slip >= 0.0 && options.slip <= 1.0, fn, "slip must be in [0, 1], got ", options.slip);
@@ -135,7 +135,7 @@ mdp::tabular_mdp<T> gridworld(const gridworld_options& options) {
 /// bottom-right, the cliff between them; -1 per step, -100 for falling (back to the start).
 /// The optimal path along the cliff takes 13 steps (return -13); the safe path along the top
 /// row 17 (-17). gamma 0.99 here (the book's is 1, which `tabular_mdp` does not take).
-template <std::floating_point T>
+template <std::floating_point T = double>
 mdp::tabular_mdp<T> cliff_walking(double slip = 0.0) {
     require(slip >= 0.0 && slip <= 1.0, "prefrl::env::cliff_walking", "slip must be in [0, 1], got ", slip);
     return gridworld<T>({.layout = {"............", "............", "............", "SCCCCCCCCCCG"},

@@ -26,7 +26,7 @@ struct point_mass_options {
 /// reward `-x'^2`; no terminal state (cut episodes with a time limit, e.g. `collect`'s
 /// max_steps). The best action is `clip(-x / step_size, -1, 1)`. A model of `Environment`
 /// with `state_type = action_type = T`.
-template <std::floating_point T>
+template <std::floating_point T = double>
 class point_mass {
 public:
     using state_type = T;

@@ -22,7 +22,7 @@ namespace prefrl::env {
 /// none) have been taken. The chain, gridworld, cliff walking, Garnet and two-state MDPs of
 /// this area are `tabular_environment`s over the `tabular_mdp`s their functions build, so
 /// dynamic programming and learning run on the same problem.
-template <std::floating_point T>
+template <std::floating_point T = double>
 struct tabular_environment {
     using state_type = index_t;
     using action_type = index_t;

@@ -5,6 +5,10 @@
 /// The measures by which von Oswald et al. 2023 compare a trained LSA stack with gradient
 /// descent: the best GD step size, in-context losses, prediction and sensitivity differences,
 /// and the alignment of the trained weights with the construction.
+///
+/// The functions here that are not generic are still templates (`template <class = void>`,
+/// called as plain functions): a program that includes the header without calling them does
+/// not compile their Eigen code (GCC otherwise instantiates it for every translation unit).
 
 #include <algorithm>
 #include <cmath>
@@ -34,6 +38,7 @@ struct gd_step_size {
 ///     L(eta*) = (s2/2) (d - (E tr S)^2 / E tr S^2)
 ///
 /// d = N = 10: eta* = 1.5152, L = 0.8249 for a = 1; 6.0606, 0.2062 for a = 1/2.
+template <class = void>
 inline gd_step_size gd_optimal_step_size(const regression_task_distribution& tasks) {
     constexpr auto fn = "prefrl::icl::gd_optimal_step_size";
     require_positive(fn, "inputs", tasks.inputs);

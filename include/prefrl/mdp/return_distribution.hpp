@@ -10,6 +10,10 @@
 /// Undiscounted returns over a horizon (the worked example of Pires et al. 2025 has gamma = 1, which
 /// `tabular_mdp::gamma` cannot hold, so these routines ignore `gamma`); an episode ends at a
 /// terminal state or after `horizon` steps. Returns are finite-support laws, exact.
+///
+/// The functions here that are not generic are still templates (`template <class = void>`,
+/// called as plain functions): a program that includes the header without calling them does
+/// not compile their Eigen code (GCC otherwise instantiates it for every translation unit).
 
 #include <algorithm>
 #include <cmath>
@@ -44,6 +48,7 @@ inline constexpr std::size_t max_return_expansions = std::size_t{1} << 22;
 /// The stock DP of `cvar_optimal_policy` recurses once per step: deeper horizons would overflow the stack.
 inline constexpr index_t max_cvar_horizon = 4096;
 
+template <class = void>
 inline void count_return_expansions(std::string_view fn, std::size_t& done, std::size_t more, index_t t) {
     done += more;
     require(done <= max_return_expansions, fn, "the exact return law needs more than ", max_return_expansions,
@@ -51,6 +56,7 @@ inline void count_return_expansions(std::string_view fn, std::size_t& done, std:
             "): too many distinct returns or too long a horizon to enumerate; shorten the horizon or sample returns instead");
 }
 
+template <class = void>
 inline void check_return_law(std::string_view fn, const mdp::return_law& law) {
     require_non_empty(fn, "law", law.size());
     double mass = 0.0;
@@ -69,6 +75,7 @@ namespace prefrl::mdp {
 /// **CVaR_alpha** of a finite law: the mean of its lowest alpha-fraction (an atom at the
 /// quantile counts pro rata), alpha in (0, 1]; alpha = 1 is the mean (Rockafellar & Uryasev
 /// 2000: CVaR = max_c c - E[(c - G)^+] / alpha).
+template <class = void>
 inline double cvar(const return_law& law, double alpha) {
     constexpr auto fn = "prefrl::mdp::cvar";
     require(alpha > 0.0 && alpha <= 1.0, fn, "alpha must be in (0, 1], got ", alpha);
@@ -84,6 +91,7 @@ inline double cvar(const return_law& law, double alpha) {
 }
 
 /// The mean of a finite law.
+template <class = void>
 inline double mean(const return_law& law) {
     detail::check_return_law("prefrl::mdp::mean", law);
     double total = 0.0;

@@ -34,7 +34,7 @@ using stochastic_policy = row_matrix<T>;
 ///
 /// `validate()` checks all of it (`prefrl::invalid_argument` naming the entry); every
 /// algorithm calls it.
-template <std::floating_point T>
+template <std::floating_point T = double>
 struct tabular_mdp {
     xt::xtensor<T, 3> transitions;
     row_matrix<T> rewards;

@@ -6,6 +6,10 @@
 /// critic (TD3+BC) or value (AWR) linear in quadratic features. The loss terms are the library's
 /// (`td3_bc`, `mse_bc`, `exponential_advantage_weights`); this file chains their gradients
 /// through the models, as a deep implementation would through its networks.
+///
+/// The functions here that are not generic are still templates (`template <class = void>`,
+/// called as plain functions): a program that includes the header without calling them does
+/// not compile their Eigen code (GCC otherwise instantiates it for every translation unit).
 
 #include <algorithm>
 #include <cmath>
@@ -72,6 +76,7 @@ struct continuous_control_result {
 };
 
 /// `[1, z_1 .. z_m, z_i z_j for i <= j]`: the monomials of degree <= 2 of z (1 + m + m (m + 1) / 2 of them).
+template <class = void>
 inline Eigen::VectorXd quadratic_features(const Eigen::VectorXd& z) {
     const Eigen::Index m = z.size();
     for (Eigen::Index i = 0; i < m; ++i)
@@ -91,6 +96,7 @@ namespace prefrl::detail {
 
 /// The quadratic features of each row of [left, right] (right may have 0 columns), a column
 /// (monomial) at a time.
+template <class = void>
 inline Eigen::MatrixXd quadratic_rows(const Eigen::MatrixXd& left, const Eigen::MatrixXd& right) {
     const Eigen::Index m = left.cols() + right.cols(), n = left.rows();
     Eigen::MatrixXd z(n, m);
@@ -106,6 +112,7 @@ inline Eigen::MatrixXd quadratic_rows(const Eigen::MatrixXd& left, const Eigen::
 
 /// dQ/da at each row for Q = w . quadratic_features([s; a]): the linear term's weight plus,
 /// for each monomial z_i z_j, w times the other factor(s) when one factor is an action.
+template <class = void>
 inline Eigen::MatrixXd quadratic_action_gradient(const Eigen::VectorXd& w, const Eigen::MatrixXd& s, const Eigen::MatrixXd& a) {
     const Eigen::Index k = s.cols(), d = a.cols(), m = k + d, n = s.rows();
     Eigen::MatrixXd z(n, m);
@@ -122,6 +129,7 @@ inline Eigen::MatrixXd quadratic_action_gradient(const Eigen::VectorXd& w, const
 }
 
 /// Weighted ridge least squares: argmin sum_i c_i (x_i . w - y_i)^2 + ridge |w|^2.
+template <class = void>
 inline Eigen::VectorXd weighted_least_squares(const Eigen::MatrixXd& x, const Eigen::VectorXd& y, const Eigen::VectorXd& c, double ridge) {
     Eigen::MatrixXd gram = x.transpose() * c.asDiagonal() * x;
     gram.diagonal().array() += ridge;
@@ -131,6 +139,7 @@ inline Eigen::VectorXd weighted_least_squares(const Eigen::MatrixXd& x, const Ei
 /// One Adam step on the tanh-linear actor from dL/d pi [B, d], given the actions `pi` it took at
 /// the states (with a bias column): tanh' = 1 - (pi / max_action)^2, so the forward pass is not
 /// recomputed.
+template <class = void>
 inline void actor_step(offline::tanh_linear_actor<double>& actor, const Eigen::MatrixXd& states_with_bias, const row_matrix<double>& pi,
                        const Eigen::MatrixXd& d_pi, optim::adam<double>& adam) {
     const double m = actor.max_action;

@@ -16,12 +16,15 @@
 #include <span>
 #include <sstream>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "prefrl/core/csv.hpp"
 #include "prefrl/core/environment.hpp"
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/random.hpp"
+#include "prefrl/core/ranges.hpp"
 #include "prefrl/core/types.hpp"
 
 namespace prefrl::offline {
@@ -177,6 +180,12 @@ std::vector<index_t> sample_indices(std::span<const T> probabilities, index_t co
     return out;
 }
 
+/// `sample_indices(probabilities, count, rng)` on any contiguous range, the scalar deduced.
+template <ScalarRange R, RandomGenerator G>
+std::vector<index_t> sample_indices(const R& probabilities, index_t count, G& rng) {
+    return sample_indices(as_span(probabilities), count, rng);
+}
+
 }  // namespace prefrl::offline
 
 namespace prefrl::offline {
@@ -309,6 +318,30 @@ transition_dataset<T> collect(E& environment, Choose&& choose, Observe&& observe
     }
     data.validate(fn);
     return data;
+}
+
+}  // namespace prefrl::offline
+
+namespace prefrl::detail {
+
+// The scalar of the Eigen vector (or expression) that `observe` returns.
+template <class E, class G, class Observe>
+using collected_scalar_t = typename std::remove_cvref_t<
+    std::invoke_result_t<Observe&, std::remove_cvref_t<decltype(std::declval<E&>().reset(std::declval<G&>()))>&>>::Scalar;
+
+}  // namespace prefrl::detail
+
+namespace prefrl::offline {
+
+/// `collect(environment, choose, observe, encode, episodes, max_steps, rng)` with the dataset's
+/// scalar taken from what `observe` returns: observations as `prefrl::vector<double>` (or any
+/// double Eigen expression, such as `vector<double>::Constant(1, x)`) give a
+/// `transition_dataset<double>`.
+template <Environment E, class Choose, class Observe, class Encode, RandomGenerator G>
+    requires std::floating_point<detail::collected_scalar_t<E, G, Observe>>
+auto collect(E& environment, Choose&& choose, Observe&& observe, Encode&& encode, int episodes, index_t max_steps, G& rng) {
+    return collect<detail::collected_scalar_t<E, G, Observe>>(environment, std::forward<Choose>(choose), std::forward<Observe>(observe),
+                                                             std::forward<Encode>(encode), episodes, max_steps, rng);
 }
 
 /// The rows of `a` followed by those of `b` (same observation and action dims).

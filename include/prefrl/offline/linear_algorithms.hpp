@@ -206,6 +206,7 @@ namespace prefrl::detail {
 /// their counts: the normal equations are factored once, each fit is two products and a solve.
 class per_action_least_squares {
 public:
+    template <class = void>  // compiled only in a program that uses it (Eigen's LDLT is slow to compile)
     per_action_least_squares(const linear_data& d, index_t actions, double ridge) : d_(d) {
         for (index_t b = 0; b < actions; ++b) {
             Eigen::VectorXd mask = Eigen::VectorXd::Zero(d.x.rows());
@@ -219,6 +220,7 @@ public:
     }
 
     /// Q's weights, one row per action, fitted to `targets` (one per row of the data).
+    template <class = void>
     void fit(const Eigen::VectorXd& targets, row_matrix<double>& q_weights) const {
         for (std::size_t b = 0; b < factors_.size(); ++b)
             q_weights.row(static_cast<Eigen::Index>(b)) = factors_[b].solve(d_.x.transpose() * weights_[b].cwiseProduct(targets)).transpose();

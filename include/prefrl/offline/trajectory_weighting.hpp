@@ -14,6 +14,7 @@
 #include <Eigen/QR>
 
 #include "prefrl/core/error.hpp"
+#include "prefrl/core/ranges.hpp"
 #include "prefrl/core/types.hpp"
 
 namespace prefrl::detail {
@@ -76,6 +77,12 @@ struct return_weighted_sampling {
             values[n] = static_cast<double>(returns[n]);
         }
         return detail::transition_softmax_of_scores<T>(fn, values, lengths, alpha);
+    }
+
+    /// The same on any contiguous range of returns (`std::vector`, `Eigen::VectorX`, ...).
+    template <ScalarRange R>
+    vector<range_scalar_t<R>> operator()(const R& returns, std::span<const index_t> lengths) const {
+        return operator()(as_span(returns), lengths);
     }
 };
 

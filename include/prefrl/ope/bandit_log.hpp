@@ -27,7 +27,7 @@ namespace prefrl::ope {
 ///
 /// The estimators read reward, action and pscore; the context is there for the reward model
 /// a direct or doubly robust estimate needs (fit `q_hat` on `context`), and for `save_csv`.
-template <std::floating_point T>
+template <std::floating_point T = double>
 struct bandit_log {
     std::span<const T> reward;             ///< r_i
     std::span<const std::int64_t> action;  ///< a_i in [0, K)
@@ -84,7 +84,7 @@ void validate(const bandit_log<T>& log, index_t actions, std::string_view functi
 ///     auto v = prefrl::ope::ips{}(recorder.log(), target_action_dist);
 ///
 /// Every round of one recorder has a context of the same size, or none has.
-template <std::floating_point T>
+template <std::floating_point T = double>
 class bandit_log_recorder {
 public:
     /// Appends one round. A NaN or out-of-range propensity (e.g. Thompson sampling with
@@ -150,7 +150,7 @@ private:
 ///
 /// Copies re-point at their own arrays. The arrays are checked when an estimator reads them
 /// (or call `validate(log, actions, name)`).
-template <std::floating_point T>
+template <std::floating_point T = double>
 class owning_bandit_log : public bandit_log<T> {
 public:
     /// The arrays, by field name (context: row-major rounds x context_size, or empty).

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "prefrl/core/error.hpp"
+#include "prefrl/core/ranges.hpp"
 
 namespace prefrl::optim {
 
@@ -89,6 +90,14 @@ public:
         }
     }
 
+    /// `step` on containers: `std::vector`, `std::array` or `Eigen::VectorX` of T (the
+    /// parameters updated in place).
+    template <MutableScalarRange P, ScalarRangeOf<T> Gr>
+        requires std::same_as<range_scalar_t<P>, T>
+    void step(P& parameters, const Gr& gradients) {
+        step(as_mutable_span(parameters), as_span(gradients));
+    }
+
     /// Updates taken so far.
     [[nodiscard]] std::int64_t steps() const { return steps_; }
     [[nodiscard]] const adam_options& options() const { return options_; }
@@ -127,6 +136,13 @@ double clip_by_global_norm(std::span<T> gradients, double max_norm) {
         for (T& g : gradients) g *= scale;
     }
     return norm;
+}
+
+/// `clip_by_global_norm(gradients, max_norm)` on a `std::vector`, `std::array` or
+/// `Eigen::VectorX` of gradients, clipped in place, the scalar deduced.
+template <MutableScalarRange R>
+double clip_by_global_norm(R& gradients, double max_norm) {
+    return clip_by_global_norm(as_mutable_span(gradients), max_norm);
 }
 
 }  // namespace prefrl::optim

@@ -10,6 +10,10 @@
 /// as rock-paper-scissors). For a policy pi over the responses, `(P pi)_y = P(y > pi)`; the
 /// minimax winner (Nash equilibrium of the symmetric zero-sum game pi^T (P - 1/2) pi') has
 /// exploitability `max_y (P pi)_y - 1/2 = 0`.
+///
+/// The functions here that are not generic are still templates (`template <class = void>`,
+/// called as plain functions): a program that includes the header without calling them does
+/// not compile their Eigen code (GCC otherwise instantiates it for every translation unit).
 
 #include <algorithm>
 #include <bit>
@@ -34,6 +38,7 @@ namespace prefrl::preference {
 using preference_matrix = Eigen::MatrixXd;
 
 /// Bradley-Terry (1952): P[i][j] = sigma(s_i - s_j) from scores s.
+template <class = void>
 inline preference_matrix bradley_terry(const Eigen::VectorXd& scores) {
     constexpr auto fn = "prefrl::preference::bradley_terry";
     require_non_empty(fn, "scores", static_cast<std::size_t>(scores.size()));
@@ -46,6 +51,7 @@ inline preference_matrix bradley_terry(const Eigen::VectorXd& scores) {
 }
 
 /// Checks a preference matrix: square, entries in [0, 1], P + P^T = 1 within 1e-9.
+template <class = void>
 inline void validate_preference_matrix(std::string_view fn, const preference_matrix& p) {
     if (p.rows() == 0 || p.rows() != p.cols()) fail(fn, "P must be a non-empty square matrix, got ", p.rows(), " x ", p.cols());
     for (Eigen::Index i = 0; i < p.rows(); ++i)
@@ -57,6 +63,7 @@ inline void validate_preference_matrix(std::string_view fn, const preference_mat
 }
 
 /// Checks a distribution over K responses: entries >= 0 summing to 1 within 1e-9.
+template <class = void>
 inline void validate_policy(std::string_view fn, std::string_view name, const Eigen::VectorXd& pi, Eigen::Index k) {
     if (pi.size() != k) fail(fn, name, " has ", pi.size(), " entries but P is ", k, " x ", k);
     for (Eigen::Index i = 0; i < k; ++i)
@@ -65,6 +72,7 @@ inline void validate_policy(std::string_view fn, std::string_view name, const Ei
 }
 
 /// Checks log-probabilities over K responses: K entries, none NaN or +inf, not all -inf.
+template <class = void>
 inline void validate_log_policy(std::string_view fn, std::string_view name, const Eigen::VectorXd& lp, Eigen::Index k) {
     if (lp.size() != k) fail(fn, name, " has ", lp.size(), " entries but P is ", k, " x ", k);
     bool any_finite = false;
@@ -77,12 +85,14 @@ inline void validate_log_policy(std::string_view fn, std::string_view name, cons
 }
 
 /// Checks a step size: finite and > 0.
+template <class = void>
 inline void validate_step_size(std::string_view fn, double eta) {
     require_finite(fn, "eta", eta);
     require_positive(fn, "eta", eta);
 }
 
 /// Win rates `(P pi)_y = P(y > pi)` of every response against a policy.
+template <class = void>
 inline Eigen::VectorXd win_rates(const preference_matrix& p, const Eigen::VectorXd& pi) {
     constexpr auto fn = "prefrl::preference::win_rates";
     validate_preference_matrix(fn, p);
@@ -92,6 +102,7 @@ inline Eigen::VectorXd win_rates(const preference_matrix& p, const Eigen::Vector
 
 /// Exploitability `max_y P(y > pi) - 1/2`: how much a best response beats pi; 0 exactly at
 /// the minimax winner (Nash equilibrium of the preference game), > 0 elsewhere.
+template <class = void>
 inline double exploitability(const preference_matrix& p, const Eigen::VectorXd& pi) {
     constexpr auto fn = "prefrl::preference::exploitability";
     validate_preference_matrix(fn, p);
@@ -102,6 +113,7 @@ inline double exploitability(const preference_matrix& p, const Eigen::VectorXd& 
 /// Exploitability in the KL-regularized game (Munos et al. 2023, "Nash Learning from Human
 /// Feedback"; INPO's objective): `tau log sum_y pi_ref(y) exp(P(y > pi)/tau) + tau KL(pi || pi_ref) - 1/2`,
 /// >= 0 and 0 only at the regularized equilibrium pi_tau = softmax(log pi_ref + P pi_tau / tau).
+template <class = void>
 inline double regularized_exploitability(const preference_matrix& p, const Eigen::VectorXd& pi,
                                          const Eigen::VectorXd& pi_ref, double tau) {
     constexpr auto fn = "prefrl::preference::regularized_exploitability";
@@ -183,6 +195,7 @@ bool sample_preference(const preference_matrix& p, index_t i, index_t j, G& rng)
 }
 
 /// Normalizes log-probabilities in place (lp -= logsumexp(lp)) and returns the policy.
+template <class = void>
 inline Eigen::VectorXd softmax_of_log(Eigen::VectorXd& lp) {
     lp.array() -= logsumexp<double>(std::span<const double>(lp.data(), static_cast<std::size_t>(lp.size())));
     return lp.array().exp().matrix();
@@ -194,6 +207,7 @@ inline Eigen::VectorXd softmax_of_log(Eigen::VectorXd& lp) {
 /// (eta = 1/eta_DNO); its average iterate converges to the minimax winner.
 /// Throws `prefrl::invalid_argument` unless P is a preference matrix, lp has K entries (none
 /// NaN or +inf) and eta is finite and > 0.
+template <class = void>
 inline void hedge_step(Eigen::VectorXd& lp, const preference_matrix& p, double eta) {
     constexpr auto fn = "prefrl::preference::hedge_step";
     validate_preference_matrix(fn, p);
@@ -206,6 +220,7 @@ inline void hedge_step(Eigen::VectorXd& lp, const preference_matrix& p, double e
 /// One optimistic Hedge step: `lp <- lp + eta (2 r_t - r_{t-1})`, r = P pi (Rakhlin and
 /// Sridharan 2013; Daskalakis et al. 2018); `previous_r` holds r_{t-1} (pass r_0 at t = 0) and
 /// is updated. Its last iterate converges to the minimax winner.
+template <class = void>
 inline void optimistic_hedge_step(Eigen::VectorXd& lp, Eigen::VectorXd& previous_r, const preference_matrix& p,
                                   double eta) {
     constexpr auto fn = "prefrl::preference::optimistic_hedge_step";
@@ -223,6 +238,7 @@ inline void optimistic_hedge_step(Eigen::VectorXd& lp, Eigen::VectorXd& previous
 /// One INPO step in its tabular closed form (Zhang et al., ICLR 2025):
 /// `lp <- (P pi)/eta + (tau/eta) log pi_ref + (1 - tau/eta) lp`, normalized. Fixed point: the
 /// KL-regularized equilibrium pi_tau; the last iterate converges when the map contracts.
+template <class = void>
 inline void inpo_step(Eigen::VectorXd& lp, const preference_matrix& p, const Eigen::VectorXd& log_ref, double eta,
                       double tau) {
     constexpr auto fn = "prefrl::preference::inpo_step";

@@ -4,6 +4,10 @@
 /// \file
 /// Fitting and sampling score-based preference models: the Bradley-Terry maximum-likelihood
 /// fit from pairwise win counts, and the Plackett-Luce model of full rankings.
+///
+/// The functions here that are not generic are still templates (`template <class = void>`,
+/// called as plain functions): a program that includes the header without calling them does
+/// not compile their Eigen code (GCC otherwise instantiates it for every translation unit).
 
 #include <algorithm>
 #include <cmath>
@@ -37,6 +41,7 @@ struct bradley_terry_fit_result {
 /// increases the likelihood sum_ij wins(i, j) log sigma(s_i - s_j) every step and converges
 /// to the MLE when every response has won and lost at least once against a connected set
 /// (otherwise the MLE is at infinity: the call throws). Scores are returned with mean 0.
+template <class = void>
 inline bradley_terry_fit_result bradley_terry_fit(const Eigen::MatrixXd& wins, int max_iterations = 10000,
                                                   double tolerance = 1e-12) {
     constexpr auto fn = "prefrl::preference::bradley_terry_fit";
@@ -82,6 +87,7 @@ inline bradley_terry_fit_result bradley_terry_fit(const Eigen::MatrixXd& wins, i
 /// **Plackett-Luce** (Plackett 1975, Luce 1959): the log-probability of a full ranking
 /// (`ranking[0]` best) under scores s: sum_k [ s_{ranking[k]} - log sum_{m >= k} exp(s_{ranking[m]}) ].
 /// With two responses it is Bradley-Terry.
+template <class = void>
 inline double plackett_luce_log_likelihood(const Eigen::VectorXd& scores, std::span<const index_t> ranking) {
     constexpr auto fn = "prefrl::preference::plackett_luce_log_likelihood";
     const auto k = static_cast<std::size_t>(scores.size());

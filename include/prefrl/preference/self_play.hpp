@@ -4,6 +4,10 @@
 /// \file
 /// Rewards from a preference oracle over a group of sampled responses: SPO's win
 /// proportions and SPPO's win-rate estimates, the inputs of the self-play losses.
+///
+/// The functions here that are not generic are still templates (`template <class = void>`,
+/// called as plain functions): a program that includes the header without calling them does
+/// not compile their Eigen code (GCC otherwise instantiates it for every translation unit).
 
 #include <span>
 
@@ -15,6 +19,7 @@ namespace prefrl::preference {
 
 /// The N x N matrix `Q(i, j) = P(y_{s_i} > y_{s_j})` of a group of sampled responses
 /// `samples` (indices into P, repeats allowed), as a preference oracle answers it.
+template <class = void>
 inline Eigen::MatrixXd group_preferences(const preference_matrix& p, std::span<const index_t> samples) {
     constexpr auto fn = "prefrl::preference::group_preferences";
     validate_preference_matrix(fn, p);
@@ -32,6 +37,7 @@ inline Eigen::MatrixXd group_preferences(const preference_matrix& p, std::span<c
 /// Learning from Human Feedback": each of N sampled responses gets its win proportion
 /// against the others, `r_i = (1 / (N - 1)) sum_{j != i} Q(i, j)` (the minimaximalist reward;
 /// any policy-gradient step on it is SPO). `q` is a group's preference matrix (N >= 2).
+template <class = void>
 inline Eigen::VectorXd spo_rewards(const Eigen::MatrixXd& q) {
     constexpr auto fn = "prefrl::preference::spo_rewards";
     if (q.rows() < 2 || q.cols() != q.rows()) fail(fn, "q must be square with N >= 2 responses, got ", q.rows(), " x ", q.cols());
@@ -42,6 +48,7 @@ inline Eigen::VectorXd spo_rewards(const Eigen::MatrixXd& q) {
 /// **SPPO win rates** — Wu et al. 2024, "Self-Play Preference Optimization for Language
 /// Model Alignment" (uclaml/SPPO): `P_hat(y_i) = (1/K) sum_j Q(i, j)`, the self-comparison
 /// (1/2) included, the `win_chosen` / `win_rejected` of `sppo`.
+template <class = void>
 inline Eigen::VectorXd sppo_win_rates(const Eigen::MatrixXd& q) {
     constexpr auto fn = "prefrl::preference::sppo_win_rates";
     validate_preference_matrix(fn, q);

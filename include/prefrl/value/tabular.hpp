@@ -15,7 +15,7 @@
 namespace prefrl::value {
 
 /// **Tabular V**: one value per state; `update(s, target, alpha)` is v(s) += alpha (target - v(s)).
-template <std::floating_point T>
+template <std::floating_point T = double>
 struct tabular_v {
     using state_type = index_t;
     using scalar_type = T;
@@ -46,7 +46,7 @@ private:
 
 /// **Tabular Q**: a `[states, actions]` table; `update(s, a, target, alpha)` is
 /// Q(s, a) += alpha (target - Q(s, a)). `row(s)` is the span of Q(s, .) the TD functions take.
-template <std::floating_point T>
+template <std::floating_point T = double>
 struct tabular_q {
     using state_type = index_t;
     using action_type = index_t;
@@ -87,7 +87,7 @@ private:
 
 /// **Linear V** over features, v(x) = w^T x; `update(x, target, alpha)` is the semi-gradient
 /// step w += alpha (target - w^T x) x.
-template <std::floating_point T>
+template <std::floating_point T = double>
 struct linear_v {
     using state_type = vector<T>;
     using scalar_type = T;
@@ -109,7 +109,7 @@ struct linear_v {
 };
 
 /// **Linear Q** with one weight row per action, Q(x, a) = W[a, :] x.
-template <std::floating_point T>
+template <std::floating_point T = double>
 struct linear_q {
     using state_type = vector<T>;
     using action_type = index_t;
