@@ -10,6 +10,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -38,6 +40,12 @@ using prefrl_battery::inf;
 using prefrl_battery::nan;
 using prefrl_battery::row;
 namespace pref = prefrl::preference;
+
+// A regression task of `inputs` inputs and 4 context tokens.
+prefrl::icl::regression_task<double> icl_task(int inputs = 2) {
+    prefrl::generator g(2);
+    return prefrl::icl::regression_task_distribution{.inputs = inputs, .context = 4}.sample<double>(g);
+}
 
 std::vector<row> sampling_and_bandit_rows() {
     const std::string cat = "prefrl::sample_categorical", logits = "prefrl::sample_categorical_logits";
@@ -92,6 +100,30 @@ std::vector<row> grpo_and_icl_rows() {
         {"gd_plus_plus_layer: gamma +inf", [] { (void)prefrl::icl::gd_plus_plus_layer<double>(2, 5, 0.1, inf); }, {"prefrl::icl::gd_plus_plus_layer", "gamma"}},
         {"lsa_initial_layer: dim 0", [] { prefrl::generator g(1); (void)prefrl::icl::lsa_initial_layer<double>(0, 0.1, g); }, {"prefrl::icl::lsa_initial_layer", "dim"}},
         {"lsa_initial_layer: scale +inf", [] { prefrl::generator g(1); (void)prefrl::icl::lsa_initial_layer<double>(3, inf, g); }, {"prefrl::icl::lsa_initial_layer", "scale"}},
+        {"gd_prediction: eta 1e300 diverges", [] { (void)prefrl::icl::gd_prediction(icl_task().tokens, 1e300, 3); },
+         {"prefrl::icl::gd_prediction", "eta = 1e+300", "diverged"}},
+        {"gd_prediction: eta +inf", [] { (void)prefrl::icl::gd_prediction(icl_task().tokens, inf, 1); }, {"prefrl::icl::gd_prediction", "eta"}},
+        {"compare_with_gd: layers for other tokens",
+         [] {
+             const std::vector<prefrl::icl::regression_task<double>> tasks{icl_task(3)};
+             const std::vector<prefrl::icl::lsa_layer<double>> layers{prefrl::icl::gd_layer<double>(2, 4, 0.1)};
+             (void)prefrl::icl::compare_with_gd<double>(layers, tasks, 0.1, 1);
+         },
+         {"prefrl::icl::compare_with_gd", "D = 4"}},
+        {"compare_with_gd: 2^20 steps",
+         [] {
+             const std::vector<prefrl::icl::regression_task<double>> tasks{icl_task()};
+             const std::vector<prefrl::icl::lsa_layer<double>> layers{prefrl::icl::gd_layer<double>(2, 4, 0.1)};
+             (void)prefrl::icl::compare_with_gd<double>(layers, tasks, 0.1, 1 << 20);
+         },
+         {"prefrl::icl::compare_with_gd", "steps", "65536"}},
+        {"compare_with_gd: no layers",
+         [] {
+             const std::vector<prefrl::icl::regression_task<double>> tasks{icl_task()};
+             (void)prefrl::icl::compare_with_gd<double>({}, tasks, 0.1, 1);
+         },
+         {"prefrl::icl::compare_with_gd", "layers"}},
+        {"normal: mean +inf", [] { prefrl::generator g(1); (void)prefrl::normal(inf, 1.0, g); }, {"prefrl::normal", "mean"}},
     };
 }
 
@@ -325,4 +357,13 @@ TEST_CASE("battery: categorical helpers, preference games, rankings and TRL's se
 
 TEST_CASE("battery: projection, policy-gradient terms, MDP inputs and optimizer helpers", "[robustness][battery]") {
     check(value_mdp_and_optim_rows());
+}
+
+TEST_CASE("extreme but valid: GD that diverges has an infinite loss, not NaN", "[robustness][battery]") {
+    const std::vector<prefrl::icl::regression_task<double>> tasks{icl_task()};
+    CHECK(prefrl::icl::gd_loss<double>(tasks, 1e300, 3) == std::numeric_limits<double>::infinity());
+    CHECK(std::isfinite(prefrl::icl::gd_loss<double>(tasks, 0.1, 3)));
+    // the line search skips the diverging step sizes
+    const auto best = prefrl::icl::gd_step_size_line_search<double>(tasks, 3, 0.1, 1e3, 10.0);
+    CHECK(std::isfinite(best.loss));
 }

@@ -104,6 +104,8 @@ T normal(G& rng) {
 /// Normal N(mean, stddev^2); stddev must be >= 0.
 template <std::floating_point T, RandomGenerator G>
 T normal(T mean, T stddev, G& rng) {
+    require_finite("prefrl::normal", "mean", mean);
+    require_finite("prefrl::normal", "stddev", stddev);
     require_non_negative("prefrl::normal", "stddev", stddev);
     return mean + stddev * normal<T>(rng);
 }

@@ -76,6 +76,17 @@ inline void check_gd_construction(std::string_view fn, int inputs, int context, 
     require(inputs < std::numeric_limits<int>::max(), fn, "inputs must be < ", std::numeric_limits<int>::max(), ", got ", inputs);
 }
 
+/// `steps` steps of GD on the in-context loss from w = 0, then w^T x_q (inputs checked by the caller).
+template <std::floating_point T>
+T gd_prediction_unchecked(const icl::token_matrix<T>& z, double eta, int steps) {
+    const Eigen::Index d = z.rows() - 1, n = z.cols() - 1;
+    const auto x = z.topLeftCorner(d, n);
+    const auto y = z.row(d).head(n);
+    Eigen::Matrix<T, 1, Eigen::Dynamic> w = Eigen::Matrix<T, 1, Eigen::Dynamic>::Zero(d);
+    for (int step = 0; step < steps; ++step) w -= static_cast<T>(eta / static_cast<double>(n)) * ((w * x - y) * x.transpose());
+    return w.dot(z.col(n).head(d));
+}
+
 }  // namespace prefrl::detail
 
 namespace prefrl::icl {
@@ -268,18 +279,18 @@ lsa_layer<T> gd_plus_plus_layer(int inputs, int context, double eta, double gamm
 /// The reference the constructions are checked against: `steps` steps of gradient descent on
 /// the in-context loss (1/(2N)) sum_i (w^T x_i - y_i)^2 from w = 0 with rate eta, then the
 /// prediction w^T x_q, from the tokens of a task.
+/// Throws `prefrl::invalid_argument` if eta is so large that the iterates overflow (the
+/// prediction is not finite): GD diverged.
 template <std::floating_point T>
 T gd_prediction(const token_matrix<T>& z, double eta, int steps) {
     constexpr auto fn = "prefrl::icl::gd_prediction";
     detail::check_tokens(fn, z);
     require_positive(fn, "eta", eta);
+    require_finite(fn, "eta", eta);
     require_non_negative(fn, "steps", steps);
-    const Eigen::Index d = z.rows() - 1, n = z.cols() - 1;
-    const auto x = z.topLeftCorner(d, n);
-    const auto y = z.row(d).head(n);
-    Eigen::Matrix<T, 1, Eigen::Dynamic> w = Eigen::Matrix<T, 1, Eigen::Dynamic>::Zero(d);
-    for (int step = 0; step < steps; ++step) w -= static_cast<T>(eta / static_cast<double>(n)) * ((w * x - y) * x.transpose());
-    return w.dot(z.col(n).head(d));
+    const T prediction = detail::gd_prediction_unchecked(z, eta, steps);
+    require(std::isfinite(prediction), fn, "GD with eta = ", eta, " diverged: the prediction after ", steps, " steps is ", prediction);
+    return prediction;
 }
 
 }  // namespace prefrl::icl

@@ -67,17 +67,20 @@ double lsa_loss(std::span<const lsa_layer<T>> layers, std::span<const regression
     return total / static_cast<double>(tasks.size());
 }
 
-/// The loss of `steps` steps of GD from w = 0 with rate eta, (1/2) mean (w^T x_q - y_q)^2.
+/// The loss of `steps` steps of GD from w = 0 with rate eta, (1/2) mean (w^T x_q - y_q)^2;
+/// +inf when eta is so large that GD diverges (its iterates overflow).
 template <std::floating_point T>
 double gd_loss(std::span<const regression_task<T>> tasks, double eta, int steps) {
     constexpr auto fn = "prefrl::icl::gd_loss";
     require_non_empty(fn, "tasks", tasks.size());
     require_positive(fn, "eta", eta);
+    require_finite(fn, "eta", eta);
     require_non_negative(fn, "steps", steps);
     for (const auto& task : tasks) detail::check_tokens(fn, task.tokens);
     double total = 0.0;
     for (const auto& task : tasks) {
-        const double error = static_cast<double>(gd_prediction(task.tokens, eta, steps)) - task.target;
+        const double error = static_cast<double>(detail::gd_prediction_unchecked(task.tokens, eta, steps)) - task.target;
+        if (!std::isfinite(error)) return std::numeric_limits<double>::infinity();
         total += 0.5 * error * error;
     }
     return total / static_cast<double>(tasks.size());
@@ -139,6 +142,26 @@ struct lsa_comparison {
     double sensitivity_difference = 0.0;  ///< mean ||g_T - g_R||_2 (the authors' "model diff")
 };
 
+}  // namespace prefrl::icl
+
+namespace prefrl::detail {
+
+// Non-empty tasks of one token shape, and layers of that token size, checked for `fn`.
+template <std::floating_point T>
+void check_tasks_and_layers(std::string_view fn, std::span<const icl::regression_task<T>> tasks, std::span<const icl::lsa_layer<T>> layers) {
+    for (const auto& task : tasks) {
+        check_tokens(fn, task.tokens);
+        require(task.tokens.rows() == tasks[0].tokens.rows() && task.tokens.cols() == tasks[0].tokens.cols(), fn,
+                "every task must have the tokens' shape of the first, ", tasks[0].tokens.rows(), " x ", tasks[0].tokens.cols(),
+                ", got ", task.tokens.rows(), " x ", task.tokens.cols());
+    }
+    for (const auto& layer : layers) check_lsa_layer(fn, layer, tasks[0].tokens.rows());
+}
+
+}  // namespace prefrl::detail
+
+namespace prefrl::icl {
+
 /// Compares a stack with a reference stack (a construction: GD, GD++) on tasks.
 template <std::floating_point T>
 lsa_comparison compare_lsa(std::span<const lsa_layer<T>> layers, std::span<const lsa_layer<T>> reference,
@@ -147,13 +170,7 @@ lsa_comparison compare_lsa(std::span<const lsa_layer<T>> layers, std::span<const
     require_non_empty(fn, "tasks", tasks.size());
     require_non_empty(fn, "layers", layers.size());
     require_non_empty(fn, "reference", reference.size());
-    for (const auto& task : tasks) {
-        detail::check_tokens(fn, task.tokens);
-        require(task.tokens.rows() == tasks[0].tokens.rows() && task.tokens.cols() == tasks[0].tokens.cols(), fn,
-                "every task must have the tokens' shape of the first, ", tasks[0].tokens.rows(), " x ", tasks[0].tokens.cols(),
-                ", got ", task.tokens.rows(), " x ", task.tokens.cols());
-    }
-    for (const auto& layer : layers) detail::check_lsa_layer(fn, layer, tasks[0].tokens.rows());
+    detail::check_tasks_and_layers(fn, tasks, layers);
     for (const auto& layer : reference) detail::check_lsa_layer(fn, layer, tasks[0].tokens.rows());
     lsa_comparison out;
     for (const auto& task : tasks) {
@@ -177,6 +194,9 @@ lsa_comparison compare_lsa(std::span<const lsa_layer<T>> layers, std::span<const
     return out;
 }
 
+/// The most GD steps `compare_with_gd` builds layers for.
+inline constexpr int max_gd_layers = 1 << 16;
+
 /// Compares a stack with `steps` steps of GD at rate eta (its LSA construction, `gd_layer`).
 template <std::floating_point T>
 lsa_comparison compare_with_gd(std::span<const lsa_layer<T>> layers, std::span<const regression_task<T>> tasks, double eta,
@@ -184,8 +204,11 @@ lsa_comparison compare_with_gd(std::span<const lsa_layer<T>> layers, std::span<c
     constexpr auto fn = "prefrl::icl::compare_with_gd";
     require_non_empty(fn, "tasks", tasks.size());
     require_positive(fn, "steps", steps);
+    require(steps <= max_gd_layers, fn, "steps must be <= ", max_gd_layers, " (one layer of the construction per step), got ", steps);
     require_positive(fn, "eta", eta);
-    detail::check_tokens(fn, tasks[0].tokens);
+    require_finite(fn, "eta", eta);
+    require_non_empty(fn, "layers", layers.size());
+    detail::check_tasks_and_layers(fn, tasks, layers);
     const auto inputs = static_cast<int>(tasks[0].tokens.rows()) - 1;
     const auto context = static_cast<int>(tasks[0].tokens.cols()) - 1;
     const std::vector<lsa_layer<T>> gd(static_cast<std::size_t>(steps), gd_layer<T>(inputs, context, eta));
