@@ -214,9 +214,11 @@ TEMPLATE_TEST_CASE("policy losses equal a scalar long-double reference of TRL's 
     const double tolerance = std::is_same_v<T, double> ? 1e-12 : 2e-5;
     std::uint64_t seed = 100;
     for (const auto& loss : every_configuration()) {
-        for (bool per_token : {false, true}) {
-            INFO(describe(loss) << " per-token advantages " << per_token);
-            const auto b = random_batch<T>(6, 21, ++seed, true, true, per_token);
+        // 21 steps: ragged blocks, checked block by block; 544 = 2 * 256 + 32 steps: whole groups
+        // of blocks read straight from memory
+        for (const auto& [per_token, steps] : {std::pair{false, 21}, std::pair{true, 21}, std::pair{false, 544}, std::pair{true, 544}}) {
+            INFO(describe(loss) << " per-token advantages " << per_token << " steps " << steps);
+            const auto b = random_batch<T>(6, steps, ++seed, true, true, per_token);
             const auto r = loss(b.view());
             const auto ref = reference_loss(loss, b);
             CHECK(std::abs(static_cast<double>(r.value) - static_cast<double>(ref.value)) <=
@@ -240,9 +242,10 @@ TEMPLATE_TEST_CASE("policy-loss gradients match central differences on every bra
     std::uint64_t seed = 200;
     for (const auto& loss : every_configuration()) {
         if (loss.loss == grpo::loss_type::cispo) continue;
-        for (bool per_token : {false, true}) {
-            INFO(describe(loss) << " per-token advantages " << per_token);
-            const auto b = random_batch<T>(4, 7, ++seed, true, loss.beta != 0, per_token);
+        // 7 steps: ragged blocks; 32: whole blocks (float and double), read straight from memory
+        for (const auto& [per_token, steps] : {std::pair{false, 7}, std::pair{true, 7}, std::pair{false, 32}, std::pair{true, 32}}) {
+            INFO(describe(loss) << " per-token advantages " << per_token << " steps " << steps);
+            const auto b = random_batch<T>(4, steps, ++seed, true, loss.beta != 0, per_token);
             const auto r = loss(b.view());
             prefrl::vector<T> x = Eigen::Map<const prefrl::vector<T>>(b.logps.data(), static_cast<Eigen::Index>(b.logps.size()));
             auto f = [&](const prefrl::vector<T>& lp) {
@@ -385,23 +388,30 @@ TEST_CASE("policy losses in float past exp's range: +-inf, as PyTorch float32 gi
 
 TEMPLATE_TEST_CASE("padding may hold anything: -inf, NaN and huge values on masked tokens change nothing", "[grpo]", float, double) {
     using T = TestType;
-    const auto clean = random_batch<T>(5, 13, 12, true, true, true);
-    auto dirty = clean;
     const T garbage[] = {-std::numeric_limits<T>::infinity(), std::numeric_limits<T>::quiet_NaN(), T(1e30)};
-    int j = 0;
-    for (std::size_t k = 0; k < dirty.mask.size(); ++k)
-        if (dirty.mask[k] == T(0)) {
-            dirty.logps[k] = garbage[j++ % 3];
-            dirty.old_logps[k] = garbage[j++ % 3];
-            dirty.ref_logps[k] = garbage[j++ % 3];
-            dirty.advantages[k] = garbage[j++ % 3];
+    // 13 steps: every block checked lane by lane; 48: whole blocks, where a group holding
+    // garbage is done again lane by lane and must give the bits of the clean one
+    for (const auto& [steps, per_token] : {std::pair<prefrl::index_t, bool>{13, true}, {48, true}, {48, false}}) {
+        INFO("steps " << steps << " per-token advantages " << per_token);
+        const auto clean = random_batch<T>(5, steps, 12, true, true, per_token);
+        auto dirty = clean;
+        int j = 0;
+        for (std::size_t k = 0; k < dirty.mask.size(); ++k)
+            if (dirty.mask[k] == T(0)) {
+                dirty.logps[k] = garbage[j++ % 3];
+                dirty.old_logps[k] = garbage[j++ % 3];
+                dirty.ref_logps[k] = garbage[j++ % 3];
+                if (per_token) dirty.advantages[k] = garbage[j++ % 3];
+            }
+        for (const auto& loss : every_configuration()) {
+            INFO(describe(loss));
+            const auto a = loss(clean.view()), b = loss(dirty.view());
+            CHECK(a.value == b.value);
+            CHECK(a.d_logps == b.d_logps);
+            CHECK(a.kl == b.kl);
+            CHECK(a.clip_ratio_low == b.clip_ratio_low);
+            CHECK(a.clip_ratio_high == b.clip_ratio_high);
         }
-    for (const auto& loss : every_configuration()) {
-        INFO(describe(loss));
-        const auto a = loss(clean.view()), b = loss(dirty.view());
-        CHECK(a.value == b.value);
-        CHECK(a.d_logps == b.d_logps);
-        CHECK(a.kl == b.kl);
     }
 }
 

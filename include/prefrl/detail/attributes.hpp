@@ -16,4 +16,14 @@
 #define PREFRL_ALWAYS_INLINE
 #endif
 
+/// Inlines every call inside the function it marks, recursively: for a hot loop made of many
+/// small Eigen expressions, where the compiler stops inlining once the function has grown
+/// and leaves some expressions as calls (the GRPO rows: 1.7x slower). Before the return type.
+/// Off, as PREFRL_ALWAYS_INLINE is, under PREFRL_NO_ALWAYS_INLINE.
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(PREFRL_NO_ALWAYS_INLINE)
+#define PREFRL_FLATTEN __attribute__((flatten))
+#else
+#define PREFRL_FLATTEN
+#endif
+
 #endif  // PREFRL_DETAIL_ATTRIBUTES_HPP

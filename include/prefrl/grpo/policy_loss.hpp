@@ -156,16 +156,25 @@ struct ratio_terms {
 
 /// The importance-weighted term of every loss type on one block: log-ratios `log_w`,
 /// advantages `a`, policy log-probs `lp` (cispo only). Branches are 0/1 masks (`step_array`).
-template <class T>
-PREFRL_ALWAYS_INLINE inline void ratio_block(const policy_constants<T>& k, const token_array<T>& log_w,
-                                             const token_array<T>& a, const token_array<T>& lp, ratio_terms<T>& out) {
+/// The three shapes of the importance-weighted term.
+enum class ratio_family { clipped, cispo, sapo };
+
+constexpr ratio_family family_of(grpo::loss_type loss) {
+    return loss == grpo::loss_type::cispo  ? ratio_family::cispo
+           : loss == grpo::loss_type::sapo ? ratio_family::sapo
+                                           : ratio_family::clipped;
+}
+
+template <ratio_family F, class T>
+PREFRL_ALWAYS_INLINE inline void ratio_block_of(const policy_constants<T>& k, const token_array<T>& log_w,
+                                                const token_array<T>& a, const token_array<T>& lp, ratio_terms<T>& out) {
     using A = token_array<T>;
     const A w = log_w.exp();
     const A positive = step_array(a), negative = step_array(A(-a));
     out.low = step_array(A(k.lower - w)) * negative;
     out.high = step_array(A(w - k.upper)) * positive;
-    switch (k.loss) {
-        case grpo::loss_type::cispo: {
+    switch (F) {
+        case ratio_family::cispo: {
             const A capped = w.min(k.cap);
             out.loss = -capped * a * lp;
             out.d_log_ratio.setZero();
@@ -174,7 +183,7 @@ PREFRL_ALWAYS_INLINE inline void ratio_block(const policy_constants<T>& k, const
             out.dual.setZero();
             return;
         }
-        case grpo::loss_type::sapo: {
+        case ratio_family::sapo: {
             const A tau = blend_array(positive, A::Constant(k.tau_pos), A::Constant(k.tau_neg));
             const A e = (-tau * (w - T(1))).exp();  // <= exp(tau): tau (w - 1) >= -tau
             const A s = T(1) / (T(1) + e);          // sigmoid(tau (w - 1)); 1 - s = e s
@@ -183,7 +192,7 @@ PREFRL_ALWAYS_INLINE inline void ratio_block(const policy_constants<T>& k, const
             out.dual.setZero();  // no dual clip for SAPO: the flag must not be left unset
             break;
         }
-        default: {  // grpo, bnpo, dr_grpo, dapo
+        case ratio_family::clipped: {  // grpo, bnpo, dr_grpo, dapo
             const A unclipped = k.has_delta ? A(w.min(k.delta)) : w;
             const A p1 = unclipped * a;
             const A p2 = w.max(k.lower).min(k.upper) * a;
@@ -204,6 +213,17 @@ PREFRL_ALWAYS_INLINE inline void ratio_block(const policy_constants<T>& k, const
     }
     out.d_logp_direct.setZero();
     out.cispo_clipped.setZero();
+}
+
+/// `ratio_block_of` for the family of `k.loss`, chosen at run time.
+template <class T>
+PREFRL_ALWAYS_INLINE inline void ratio_block(const policy_constants<T>& k, const token_array<T>& log_w,
+                                             const token_array<T>& a, const token_array<T>& lp, ratio_terms<T>& out) {
+    switch (family_of(k.loss)) {
+        case ratio_family::cispo: ratio_block_of<ratio_family::cispo>(k, log_w, a, lp, out); return;
+        case ratio_family::sapo: ratio_block_of<ratio_family::sapo>(k, log_w, a, lp, out); return;
+        case ratio_family::clipped: ratio_block_of<ratio_family::clipped>(k, log_w, a, lp, out); return;
+    }
 }
 
 /// One block of a row's tokens, loaded into registers. The last block of a row is padded
@@ -273,6 +293,159 @@ inline constexpr Eigen::Index token_sum_group = 256;
 /// Per-row sums the policy loss reduces in row order after the parallel loop.
 enum token_row_sum : int { row_value, row_kl, row_low, row_high, row_cispo, row_dual, row_bad, row_sum_count };
 
+/// One row of a sequence-level loss (GSPO) with one advantage per completion: the ratio
+/// w = exp(mean_t log(pi / pi_old)) and with it the clipped term, its derivative d l / d log_w and
+/// the clip flags are one value for the row, computed once. Per token, d value / d lp_t =
+/// c m_t (direct_t + d l / d log_w): the row's sum of m_s d l / d log_w over |o_i| = its active
+/// tokens is d l / d log_w itself. TRL's clip metrics are one flag per completion.
+template <class T>
+PREFRL_FLATTEN void sequence_row(const policy_constants<T>& k, const token_array<T>& seq_lw, token_block<T>& p,
+                                              ratio_terms<T>& r, double* s, T c, double c_double, Eigen::Index S,
+                                              const T* lp, const T* m, const T* ref, T* d_out, token_fields fields) {
+    using A = token_array<T>;
+    constexpr Eigen::Index W = token_block_size<T>;
+    // cispo's term is linear in lp: evaluated at lp = 1 it gives the coefficient of lp
+    ratio_block(k, seq_lw, p.a, A(A::Ones()), r);
+    const bool cispo = k.loss == grpo::loss_type::cispo;
+    const T row_loss = r.loss[0], row_d = r.d_log_ratio[0] + r.d_logp_direct[0];
+    s[row_low] = static_cast<double>(r.low[0]);
+    s[row_high] = static_cast<double>(r.high[0]);
+    s[row_cispo] = static_cast<double>(r.cispo_clipped[0]);
+    s[row_dual] = static_cast<double>(r.dual[0]);
+    const token_fields checked{.old = false, .ref = fields.ref, .per_token_advantages = false};
+    // one block's terms; lp_v, m_v, ref_v hold clean values (padding replaced)
+    auto block = [&]<bool Beta, bool Cispo>(const A& lp_v, const A& m_v, const A& ref_v, A& loss_sum, A& kl_sum) PREFRL_ALWAYS_INLINE {
+        A token_loss = Cispo ? A(row_loss * lp_v) : A(A::Constant(row_loss));
+        A direct = A::Constant(row_d);
+        if constexpr (Beta) {
+            const A x = ref_v - lp_v;
+            const A e = x.exp();
+            const A k3 = e - x - T(1);
+            token_loss += k.beta * k3;
+            direct += k.beta * (T(1) - e);
+            kl_sum += m_v * k3;
+        }
+        loss_sum += m_v * token_loss;
+        return A(c * m_v * direct);
+    };
+    auto row = [&]<bool Beta, bool Cispo>() PREFRL_ALWAYS_INLINE {
+    for (Eigen::Index g = 0; g < S; g += token_sum_group) {
+        const Eigen::Index end = std::min(S, g + token_sum_group);
+        A loss_sum = A::Zero(), kl_sum = A::Zero();
+        bool clean = (end - g) % W == 0;
+        if (clean) {  // whole blocks read straight from memory; any padding to replace sends the group below
+            A poison = A::Zero();
+            for (Eigen::Index t = g; t < end; t += W) {
+                const A lp_v = Eigen::Map<const A>(lp + t), m_v = Eigen::Map<const A>(m + t);
+                const A ref_v = Beta ? A(Eigen::Map<const A>(ref + t)) : A(A::Zero());
+                poison += lp_v * T(0) + ref_v * T(0) + (m_v * (T(1) - m_v)).abs();
+                Eigen::Map<A>(d_out + t) = block.template operator()<Beta, Cispo>(lp_v, m_v, ref_v, loss_sum, kl_sum);
+            }
+            clean = poison.sum() == T(0);
+        }
+        if (!clean) {  // padding holding non-finite values, a bad value, or a ragged end: block by block
+            loss_sum.setZero();
+            kl_sum.setZero();
+            for (Eigen::Index t = g; t < end; t += W) {
+                const Eigen::Index len = std::min(W, S - t);
+                // old log-probs were checked in the first pass, with the row's mean log-ratio
+                load_token_block<T>(p, lp + t, m + t, nullptr, ref ? ref + t : nullptr, nullptr, len, checked);
+                const A d = block.template operator()<Beta, Cispo>(p.lp, p.m, Beta ? p.ref : A(A::Zero()), loss_sum, kl_sum);
+                if (len == W)
+                    Eigen::Map<A>(d_out + t) = d;
+                else
+                    Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(d_out + t, len) = d.head(len);
+            }
+        }
+        s[row_value] += static_cast<double>(loss_sum.sum());
+        s[row_kl] += static_cast<double>(kl_sum.sum());
+    }
+    };
+    // the loop is compiled once per (KL term, cispo) pair: no per-block tests of either
+    if (k.has_beta)
+        cispo ? row.template operator()<true, true>() : row.template operator()<true, false>();
+    else
+        cispo ? row.template operator()<false, true>() : row.template operator()<false, false>();
+    s[row_value] *= c_double;
+    s[row_bad] = p.bad ? 1.0 : 0.0;
+}
+
+/// One row of a token-level loss, compiled per family and per presence of the KL term. Whole
+/// groups of blocks are read straight from memory and checked once per group; a group holding
+/// anything to replace (padding with non-finite values, a bad value) or a ragged end is done
+/// again block by block with `load_token_block`. Without old log-probs `old` points at `lp`
+/// (w = 1: the on-policy ratio); without per-token advantages `a` is null and `a_row` is used.
+template <ratio_family F, bool Beta, class T>
+PREFRL_FLATTEN void token_row(const policy_constants<T>& k, token_block<T>& p, double* s, T c, double c_double, Eigen::Index S,
+               const T* lp, const T* m, const T* old, const T* ref, const T* a, T a_row, T* d_out) {
+    using A = token_array<T>;
+    constexpr Eigen::Index W = token_block_size<T>;
+    struct group_sums {
+        A loss = A::Zero(), kl = A::Zero(), low = A::Zero(), high = A::Zero(), cispo = A::Zero(), dual = A::Zero();
+    };
+    ratio_terms<T> r;
+    auto block = [&](const A& lp_v, const A& m_v, const A& old_v, const A& ref_v, const A& a_v,
+                     group_sums& q) PREFRL_ALWAYS_INLINE {
+        ratio_block_of<F>(k, A(lp_v - old_v), a_v, lp_v, r);
+        A token_loss = r.loss;
+        A d = F == ratio_family::cispo ? r.d_logp_direct : r.d_log_ratio;
+        if constexpr (Beta) {
+            const A x = ref_v - lp_v;
+            const A e = x.exp();
+            const A k3 = e - x - T(1);
+            token_loss += k.beta * k3;
+            d += k.beta * (T(1) - e);
+            q.kl += m_v * k3;
+        }
+        q.loss += m_v * token_loss;
+        q.low += m_v * r.low;
+        q.high += m_v * r.high;
+        if constexpr (F == ratio_family::cispo) q.cispo += m_v * r.cispo_clipped;
+        if constexpr (F == ratio_family::clipped) q.dual += m_v * r.dual;
+        return A(c * m_v * d);
+    };
+    const A a_const = A::Constant(a_row);
+    const token_fields checked{.old = true, .ref = Beta, .per_token_advantages = a != nullptr};
+    for (Eigen::Index g = 0; g < S; g += token_sum_group) {
+        const Eigen::Index end = std::min(S, g + token_sum_group);
+        group_sums q;
+        bool clean = (end - g) % W == 0;
+        if (clean) {
+            A poison = A::Zero();
+            for (Eigen::Index t = g; t < end; t += W) {
+                const A lp_v = Eigen::Map<const A>(lp + t), m_v = Eigen::Map<const A>(m + t);
+                const A old_v = Eigen::Map<const A>(old + t);
+                const A ref_v = Beta ? A(Eigen::Map<const A>(ref + t)) : lp_v;
+                const A a_v = a ? A(Eigen::Map<const A>(a + t)) : a_const;
+                poison += (lp_v + old_v + ref_v + a_v) * T(0) + (m_v * (T(1) - m_v)).abs();
+                Eigen::Map<A>(d_out + t) = block(lp_v, m_v, old_v, ref_v, a_v, q);
+            }
+            clean = poison.sum() == T(0);
+        }
+        if (!clean) {
+            q = group_sums{};
+            if (!a) p.a = a_const;
+            for (Eigen::Index t = g; t < end; t += W) {
+                const Eigen::Index len = std::min(W, S - t);
+                load_token_block<T>(p, lp + t, m + t, old + t, Beta ? ref + t : nullptr, a ? a + t : nullptr, len, checked);
+                const A d = block(p.lp, p.m, p.old, Beta ? p.ref : p.lp, p.a, q);
+                if (len == W)
+                    Eigen::Map<A>(d_out + t) = d;
+                else
+                    Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(d_out + t, len) = d.head(len);
+            }
+        }
+        s[row_value] += static_cast<double>(q.loss.sum());
+        s[row_kl] += static_cast<double>(q.kl.sum());
+        s[row_low] += static_cast<double>(q.low.sum());
+        s[row_high] += static_cast<double>(q.high.sum());
+        s[row_cispo] += static_cast<double>(q.cispo.sum());
+        s[row_dual] += static_cast<double>(q.dual.sum());
+    }
+    s[row_value] *= c_double;
+    s[row_bad] = p.bad ? 1.0 : 0.0;
+}
+
 template <class T>
 grpo::policy_loss_metrics<T> run_policy_loss(std::string_view fn, const grpo::policy_loss& cfg,
                                             const grpo::token_batch<T>& b, std::span<const T> logps,
@@ -321,6 +494,14 @@ grpo::policy_loss_metrics<T> run_policy_loss(std::string_view fn, const grpo::po
         double tokens = 0.0, log_ratio = 0.0;
         for (Eigen::Index g = 0; g < S; g += token_sum_group) {
             A m_sum = A::Zero(), lr_sum = A::Zero();
+            if (!count_fields.old) {  // token level: the mask's sum; every value is checked in pass 2
+                const Eigen::Index end = std::min(S, g + token_sum_group);
+                Eigen::Index t = g;
+                for (; t + W <= end; t += W) m_sum += Eigen::Map<const A>(m_data + row + t);
+                for (; t < end; ++t) m_sum[0] += m_data[row + t];
+                tokens += static_cast<double>(m_sum.sum());
+                continue;
+            }
             for (Eigen::Index t = g; t < std::min(S, g + token_sum_group); t += W) {
                 const Eigen::Index len = std::min(W, S - t);
                 load_token_block<T>(p, lp_data + row + t, m_data + row + t, old_data ? old_data + row + t : nullptr, nullptr,
@@ -369,7 +550,35 @@ grpo::policy_loss_metrics<T> run_policy_loss(std::string_view fn, const grpo::po
         const T c = static_cast<T>(c_double);
         const A seq_lw = A::Constant(static_cast<T>(seq_log_ratio[static_cast<std::size_t>(i)]));
         if (!fields.per_token_advantages) p.a.setConstant(a_data[i]);
-        double grad_sum = 0.0;  // sequence level: sum_t m dl/dlog_w
+        if (per_sequence_metrics) {
+            // GSPO with one advantage per completion: the ratio term is the same for every token
+            // of the row, so it is computed once; only the KL term varies along the row
+            sequence_row<T>(k, seq_lw, p, r, s, c, c_double, S, lp_data + row, m_data + row,
+                            ref_data ? ref_data + row : nullptr, d_logps.data() + row, fields);
+            continue;
+        }
+        if (!sequence) {
+            const T* a_row = fields.per_token_advantages ? a_data + row : nullptr;
+            const T* old_row = fields.old ? old_data + row : lp_data + row;
+            const T* ref_row = has_beta ? ref_data + row : nullptr;
+            const T a_value = fields.per_token_advantages ? T(0) : a_data[i];
+            auto run = [&]<ratio_family F>() {
+                if (has_beta)
+                    token_row<F, true, T>(k, p, s, c, c_double, S, lp_data + row, m_data + row, old_row, ref_row, a_row,
+                                          a_value, d_logps.data() + row);
+                else
+                    token_row<F, false, T>(k, p, s, c, c_double, S, lp_data + row, m_data + row, old_row, ref_row, a_row,
+                                           a_value, d_logps.data() + row);
+            };
+            switch (family_of(cfg.loss)) {
+                case ratio_family::cispo: run.template operator()<ratio_family::cispo>(); break;
+                case ratio_family::sapo: run.template operator()<ratio_family::sapo>(); break;
+                case ratio_family::clipped: run.template operator()<ratio_family::clipped>(); break;
+            }
+            continue;
+        }
+        // sequence level with per-token advantages: the ratio is the row's, the terms are not
+        double grad_sum = 0.0;  // sum_t m dl/dlog_w
         for (Eigen::Index g = 0; g < S; g += token_sum_group) {
             A loss_sum = A::Zero(), kl_sum = A::Zero(), low = A::Zero(), high = A::Zero(), cispo = A::Zero(),
               dual = A::Zero(), grad = A::Zero();
@@ -419,14 +628,6 @@ grpo::policy_loss_metrics<T> run_policy_loss(std::string_view fn, const grpo::po
             const T share = static_cast<T>(c_double * grad_sum / std::max(1.0, tokens));
             Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>(d_logps.data() + row, S) +=
                 share * Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>(m_data + row, S);
-        }
-        if (per_sequence_metrics) {  // TRL: one flag per completion, averaged over the B completions
-            A lp_row = A::Constant(T(-1));
-            ratio_block(k, seq_lw, p.a, lp_row, r);
-            s[row_low] = static_cast<double>(r.low[0]);
-            s[row_high] = static_cast<double>(r.high[0]);
-            s[row_cispo] = static_cast<double>(r.cispo_clipped[0]);
-            s[row_dual] = static_cast<double>(r.dual[0]);
         }
     }
     double total[row_sum_count] = {};
