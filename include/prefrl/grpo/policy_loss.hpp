@@ -299,7 +299,7 @@ enum token_row_sum : int { row_value, row_kl, row_low, row_high, row_cispo, row_
 /// c m_t (direct_t + d l / d log_w): the row's sum of m_s d l / d log_w over |o_i| = its active
 /// tokens is d l / d log_w itself. TRL's clip metrics are one flag per completion.
 template <class T>
-PREFRL_FLATTEN void sequence_row(const policy_constants<T>& k, const token_array<T>& seq_lw, token_block<T>& p,
+PREFRL_ALWAYS_INLINE inline void sequence_row(const policy_constants<T>& k, const token_array<T>& seq_lw, token_block<T>& p,
                                               ratio_terms<T>& r, double* s, T c, double c_double, Eigen::Index S,
                                               const T* lp, const T* m, const T* ref, T* d_out, token_fields fields) {
     using A = token_array<T>;
@@ -483,46 +483,25 @@ grpo::policy_loss_metrics<T> run_policy_loss(std::string_view fn, const grpo::po
     const T* ref_data = has_beta ? b.ref_logps.data() : nullptr;
     const T* a_data = b.advantages.data();
 
-    // pass 1: each row's active tokens and, at sequence level, its mean log-ratio
-    std::vector<double> count(static_cast<std::size_t>(B)), seq_log_ratio(static_cast<std::size_t>(B), 0.0);
-    std::vector<unsigned char> bad(static_cast<std::size_t>(B), 0);
-    const token_fields count_fields{.old = sequence && fields.old};
+    // pass 1: each row's active tokens (the mask's sum; every value is checked in pass 2, and a
+    // mask entry not 0 or 1 makes the call throw there)
+    std::vector<double> count(static_cast<std::size_t>(B));
     PREFRL_PARALLEL_FOR_IF(parallel)
     for (Eigen::Index i = 0; i < B; ++i) {
-        token_block<T> p;
-        const Eigen::Index row = i * S;
-        double tokens = 0.0, log_ratio = 0.0;
+        const T* m_row = m_data + i * S;
+        double tokens = 0.0;
         for (Eigen::Index g = 0; g < S; g += token_sum_group) {
-            A m_sum = A::Zero(), lr_sum = A::Zero();
-            if (!count_fields.old) {  // token level: the mask's sum; every value is checked in pass 2
-                const Eigen::Index end = std::min(S, g + token_sum_group);
-                Eigen::Index t = g;
-                for (; t + W <= end; t += W) m_sum += Eigen::Map<const A>(m_data + row + t);
-                for (; t < end; ++t) m_sum[0] += m_data[row + t];
-                tokens += static_cast<double>(m_sum.sum());
-                continue;
-            }
-            for (Eigen::Index t = g; t < std::min(S, g + token_sum_group); t += W) {
-                const Eigen::Index len = std::min(W, S - t);
-                load_token_block<T>(p, lp_data + row + t, m_data + row + t, old_data ? old_data + row + t : nullptr, nullptr,
-                                 nullptr, len, count_fields);
-                m_sum += p.m;
-                if (count_fields.old) lr_sum += p.m * (p.lp - p.old);
-            }
+            const Eigen::Index end = std::min(S, g + token_sum_group);
+            A m_sum = A::Zero();
+            Eigen::Index t = g;
+            for (; t + W <= end; t += W) m_sum += Eigen::Map<const A>(m_row + t);
+            for (; t < end; ++t) m_sum[0] += m_row[t];
             tokens += static_cast<double>(m_sum.sum());
-            log_ratio += static_cast<double>(lr_sum.sum());
         }
-        bad[static_cast<std::size_t>(i)] = p.bad;
         count[static_cast<std::size_t>(i)] = tokens;
-        seq_log_ratio[static_cast<std::size_t>(i)] = log_ratio / std::max(1.0, tokens);
     }
     double total_tokens = 0.0;
-    bool any_bad = false;
-    for (Eigen::Index i = 0; i < B; ++i) {
-        total_tokens += count[static_cast<std::size_t>(i)];
-        any_bad = any_bad || bad[static_cast<std::size_t>(i)] != 0;
-    }
-    if (any_bad) throw_first_bad_token(fn, b, logps, has_beta);
+    for (Eigen::Index i = 0; i < B; ++i) total_tokens += count[static_cast<std::size_t>(i)];
 
     // the normalizer: d value / d (m l) for each row
     const double Bd = static_cast<double>(B);
@@ -548,7 +527,37 @@ grpo::policy_loss_metrics<T> run_policy_loss(std::string_view fn, const grpo::po
         const Eigen::Index row = i * S;
         const double c_double = row_coefficient(i);
         const T c = static_cast<T>(c_double);
-        const A seq_lw = A::Constant(static_cast<T>(seq_log_ratio[static_cast<std::size_t>(i)]));
+        A seq_lw = A::Zero();
+        if (sequence && fields.old) {
+            // the row's mean log-ratio, read just before the row's pass (its lp and mask stay in cache)
+            double log_ratio = 0.0;
+            const token_fields ratio_fields{.old = true};
+            for (Eigen::Index g = 0; g < S; g += token_sum_group) {
+                const Eigen::Index end = std::min(S, g + token_sum_group);
+                A lr_sum = A::Zero();
+                bool clean = (end - g) % W == 0;
+                if (clean) {  // as in token_row: whole groups straight from memory, checked once
+                    A poison = A::Zero();
+                    for (Eigen::Index t = row + g; t < row + end; t += W) {
+                        const A lp_v = Eigen::Map<const A>(lp_data + t), m_v = Eigen::Map<const A>(m_data + t);
+                        const A old_v = Eigen::Map<const A>(old_data + t);
+                        poison += (lp_v + old_v) * T(0) + (m_v * (T(1) - m_v)).abs();
+                        lr_sum += m_v * (lp_v - old_v);
+                    }
+                    clean = poison.sum() == T(0);
+                }
+                if (!clean) {
+                    lr_sum.setZero();
+                    for (Eigen::Index t = g; t < end; t += W) {
+                        load_token_block<T>(p, lp_data + row + t, m_data + row + t, old_data + row + t, nullptr, nullptr,
+                                            std::min(W, S - t), ratio_fields);
+                        lr_sum += p.m * (p.lp - p.old);
+                    }
+                }
+                log_ratio += static_cast<double>(lr_sum.sum());
+            }
+            seq_lw.setConstant(static_cast<T>(log_ratio / std::max(1.0, count[static_cast<std::size_t>(i)])));
+        }
         if (!fields.per_token_advantages) p.a.setConstant(a_data[i]);
         if (per_sequence_metrics) {
             // GSPO with one advantage per completion: the ratio term is the same for every token
