@@ -299,9 +299,10 @@ enum token_row_sum : int { row_value, row_kl, row_low, row_high, row_cispo, row_
 /// c m_t (direct_t + d l / d log_w): the row's sum of m_s d l / d log_w over |o_i| = its active
 /// tokens is d l / d log_w itself. TRL's clip metrics are one flag per completion.
 template <class T>
-PREFRL_ALWAYS_INLINE inline void sequence_row(const policy_constants<T>& k, const token_array<T>& seq_lw, token_block<T>& p,
-                                              ratio_terms<T>& r, double* s, T c, double c_double, Eigen::Index S,
-                                              const T* lp, const T* m, const T* ref, T* d_out, token_fields fields) {
+PREFRL_ALWAYS_INLINE inline void sequence_row(const policy_constants<T>& k, const token_array<T>& seq_lw,
+                                              token_block<T>& p, ratio_terms<T>& r, double* s, T c, double c_double,
+                                              Eigen::Index S, const T* lp, const T* m, const T* ref, T* d_out,
+                                              token_fields fields) {
     using A = token_array<T>;
     constexpr Eigen::Index W = token_block_size<T>;
     // cispo's term is linear in lp: evaluated at lp = 1 it gives the coefficient of lp
@@ -314,10 +315,10 @@ PREFRL_ALWAYS_INLINE inline void sequence_row(const policy_constants<T>& k, cons
     s[row_dual] = static_cast<double>(r.dual[0]);
     const token_fields checked{.old = false, .ref = fields.ref, .per_token_advantages = false};
     // one block's terms; lp_v, m_v, ref_v hold clean values (padding replaced)
-    auto block = [&]<bool Beta, bool Cispo>(const A& lp_v, const A& m_v, const A& ref_v, A& loss_sum, A& kl_sum) PREFRL_ALWAYS_INLINE {
-        A token_loss = Cispo ? A(row_loss * lp_v) : A(A::Constant(row_loss));
+    auto block = [&](const A& lp_v, const A& m_v, const A& ref_v, A& loss_sum, A& kl_sum) PREFRL_ALWAYS_INLINE {
+        A token_loss = cispo ? A(row_loss * lp_v) : A(A::Constant(row_loss));
         A direct = A::Constant(row_d);
-        if constexpr (Beta) {
+        if (k.has_beta) {
             const A x = ref_v - lp_v;
             const A e = x.exp();
             const A k3 = e - x - T(1);
@@ -328,7 +329,6 @@ PREFRL_ALWAYS_INLINE inline void sequence_row(const policy_constants<T>& k, cons
         loss_sum += m_v * token_loss;
         return A(c * m_v * direct);
     };
-    auto row = [&]<bool Beta, bool Cispo>() PREFRL_ALWAYS_INLINE {
     for (Eigen::Index g = 0; g < S; g += token_sum_group) {
         const Eigen::Index end = std::min(S, g + token_sum_group);
         A loss_sum = A::Zero(), kl_sum = A::Zero();
@@ -337,9 +337,9 @@ PREFRL_ALWAYS_INLINE inline void sequence_row(const policy_constants<T>& k, cons
             A poison = A::Zero();
             for (Eigen::Index t = g; t < end; t += W) {
                 const A lp_v = Eigen::Map<const A>(lp + t), m_v = Eigen::Map<const A>(m + t);
-                const A ref_v = Beta ? A(Eigen::Map<const A>(ref + t)) : A(A::Zero());
+                const A ref_v = k.has_beta ? A(Eigen::Map<const A>(ref + t)) : A(A::Zero());
                 poison += lp_v * T(0) + ref_v * T(0) + (m_v * (T(1) - m_v)).abs();
-                Eigen::Map<A>(d_out + t) = block.template operator()<Beta, Cispo>(lp_v, m_v, ref_v, loss_sum, kl_sum);
+                Eigen::Map<A>(d_out + t) = block(lp_v, m_v, ref_v, loss_sum, kl_sum);
             }
             clean = poison.sum() == T(0);
         }
@@ -348,9 +348,10 @@ PREFRL_ALWAYS_INLINE inline void sequence_row(const policy_constants<T>& k, cons
             kl_sum.setZero();
             for (Eigen::Index t = g; t < end; t += W) {
                 const Eigen::Index len = std::min(W, S - t);
-                // old log-probs were checked in the first pass, with the row's mean log-ratio
+                // old log-probs were checked with the row's mean log-ratio, just before
                 load_token_block<T>(p, lp + t, m + t, nullptr, ref ? ref + t : nullptr, nullptr, len, checked);
-                const A d = block.template operator()<Beta, Cispo>(p.lp, p.m, Beta ? p.ref : A(A::Zero()), loss_sum, kl_sum);
+                const A ref_v = k.has_beta ? p.ref : A(A::Zero());
+                const A d = block(p.lp, p.m, ref_v, loss_sum, kl_sum);
                 if (len == W)
                     Eigen::Map<A>(d_out + t) = d;
                 else
@@ -360,12 +361,6 @@ PREFRL_ALWAYS_INLINE inline void sequence_row(const policy_constants<T>& k, cons
         s[row_value] += static_cast<double>(loss_sum.sum());
         s[row_kl] += static_cast<double>(kl_sum.sum());
     }
-    };
-    // the loop is compiled once per (KL term, cispo) pair: no per-block tests of either
-    if (k.has_beta)
-        cispo ? row.template operator()<true, true>() : row.template operator()<true, false>();
-    else
-        cispo ? row.template operator()<false, true>() : row.template operator()<false, false>();
     s[row_value] *= c_double;
     s[row_bad] = p.bad ? 1.0 : 0.0;
 }
@@ -375,10 +370,12 @@ PREFRL_ALWAYS_INLINE inline void sequence_row(const policy_constants<T>& k, cons
 /// anything to replace (padding with non-finite values, a bad value) or a ragged end is done
 /// again block by block with `load_token_block`. Without old log-probs `old` points at `lp`
 /// (w = 1: the on-policy ratio); without per-token advantages `a` is null and `a_row` is used.
-template <ratio_family F, bool Beta, class T>
-PREFRL_FLATTEN void token_row(const policy_constants<T>& k, token_block<T>& p, double* s, T c, double c_double, Eigen::Index S,
-               const T* lp, const T* m, const T* old, const T* ref, const T* a, T a_row, T* d_out) {
+template <ratio_family F, class T>
+PREFRL_FLATTEN void token_row(const policy_constants<T>& k, token_block<T>& p, double* s, T c, double c_double,
+                              Eigen::Index S, const T* lp, const T* m, const T* old, const T* ref, const T* a, T a_row,
+                              T* d_out) {
     using A = token_array<T>;
+    const bool Beta = k.has_beta;
     constexpr Eigen::Index W = token_block_size<T>;
     struct group_sums {
         A loss = A::Zero(), kl = A::Zero(), low = A::Zero(), high = A::Zero(), cispo = A::Zero(), dual = A::Zero();
@@ -389,7 +386,7 @@ PREFRL_FLATTEN void token_row(const policy_constants<T>& k, token_block<T>& p, d
         ratio_block_of<F>(k, A(lp_v - old_v), a_v, lp_v, r);
         A token_loss = r.loss;
         A d = F == ratio_family::cispo ? r.d_logp_direct : r.d_log_ratio;
-        if constexpr (Beta) {
+        if (Beta) {
             const A x = ref_v - lp_v;
             const A e = x.exp();
             const A k3 = e - x - T(1);
@@ -427,7 +424,8 @@ PREFRL_FLATTEN void token_row(const policy_constants<T>& k, token_block<T>& p, d
             if (!a) p.a = a_const;
             for (Eigen::Index t = g; t < end; t += W) {
                 const Eigen::Index len = std::min(W, S - t);
-                load_token_block<T>(p, lp + t, m + t, old + t, Beta ? ref + t : nullptr, a ? a + t : nullptr, len, checked);
+                load_token_block<T>(p, lp + t, m + t, old + t, Beta ? ref + t : nullptr, a ? a + t : nullptr, len,
+                                    checked);
                 const A d = block(p.lp, p.m, p.old, Beta ? p.ref : p.lp, p.a, q);
                 if (len == W)
                     Eigen::Map<A>(d_out + t) = d;
@@ -572,12 +570,8 @@ grpo::policy_loss_metrics<T> run_policy_loss(std::string_view fn, const grpo::po
             const T* ref_row = has_beta ? ref_data + row : nullptr;
             const T a_value = fields.per_token_advantages ? T(0) : a_data[i];
             auto run = [&]<ratio_family F>() {
-                if (has_beta)
-                    token_row<F, true, T>(k, p, s, c, c_double, S, lp_data + row, m_data + row, old_row, ref_row, a_row,
-                                          a_value, d_logps.data() + row);
-                else
-                    token_row<F, false, T>(k, p, s, c, c_double, S, lp_data + row, m_data + row, old_row, ref_row, a_row,
-                                           a_value, d_logps.data() + row);
+                token_row<F, T>(k, p, s, c, c_double, S, lp_data + row, m_data + row, old_row, ref_row, a_row, a_value,
+                                d_logps.data() + row);
             };
             switch (family_of(cfg.loss)) {
                 case ratio_family::cispo: run.template operator()<ratio_family::cispo>(); break;
