@@ -71,10 +71,32 @@ TEMPLATE_TEST_CASE("grpo::from_logits equals the materialized path and central d
         const auto r = loss(with_logps);
         const std::vector<T> up(r.d_logps.data(), r.d_logps.data() + r.d_logps.size());
         const auto d = prefrl::kernel::token_logprobs_backward(c.logits, c.labels, c.mask, up);
-        CHECK(out.value == r.value);
-        CHECK(out.logps == lp);
+        const double eps = std::is_same_v<T, double> ? 1e-14 : 1e-6;
         // the materialized backward recomputes each row's log-sum-exp: equal to rounding
         CHECK((out.d_logits - d).cwiseAbs().maxCoeff() <= T(std::is_same_v<T, double> ? 1e-15 : 1e-7));
+        if (loss.level == grpo::importance_sampling::token) {
+            // one pass per row: the log-sum-exp is summed from the exponentials it keeps for the
+            // backward, so the log-probs equal the kernel's to rounding ...
+            CHECK((out.logps - lp).cwiseAbs().maxCoeff() <= T(eps));
+            CHECK(std::abs(static_cast<double>(out.value - r.value)) <= eps * std::max(1.0, std::abs(double(r.value))));
+            // ... and the value and metrics are the policy loss's on them, bit for bit
+            const std::vector<T> own(out.logps.data(), out.logps.data() + out.logps.size());
+            const auto on_own = loss(grpo::token_batch<T>{c.B, c.S, own, c.mask, c.advantages, c.old_logps, c.ref_logps});
+            CHECK(out.value == on_own.value);
+            CHECK(out.kl == on_own.kl);
+            CHECK(out.clip_ratio_region == on_own.clip_ratio_region);
+        } else {
+            // two passes: the kernel's log-probs, and its backward with the saved log-sum-exp, bit for bit
+            CHECK(out.value == r.value);
+            CHECK(out.logps == lp);
+            CHECK(out.kl == r.kl);
+            const auto forward = prefrl::kernel::token_logprobs_forward(c.logits, c.labels, c.mask);
+            prefrl::row_matrix<T> d_saved(c.logits.rows(), c.logits.cols());
+            prefrl::kernel::token_logprobs_backward(c.logits, c.labels, c.mask, up,
+                                                    std::span<const double>(forward.logsumexp.data(), c.mask.size()),
+                                                    d_saved);
+            CHECK(out.d_logits == d_saved);
+        }
         // central differences with respect to a few logits of each row
         if (std::is_same_v<T, double> && loss.loss != grpo::loss_type::cispo) {  // cispo: a stop-gradient surrogate
             for (Eigen::Index row = 0; row < c.logits.rows(); row += 3) {
@@ -125,6 +147,16 @@ TEST_CASE("grpo::from_logits refuses bad input, naming itself") {
     REQUIRE_THROWS_WITH(grpo::from_logits(loss, nan_logits, c.labels, c.batch()), Contains("prefrl::grpo::from_logits: row 0 of logits"));
     REQUIRE_THROWS_WITH(grpo::from_logits(grpo::policy_loss{.epsilon = 2.0}, c.logits, c.labels, c.batch()),
                         Contains("prefrl::grpo::from_logits: epsilon must be in (0, 1), got 2"));
+    for (const auto& level : {grpo::importance_sampling::token, grpo::importance_sampling::sequence}) {
+        auto bad = c;  // the batch's own values, checked on either path
+        bad.old_logps[1] = std::numeric_limits<double>::quiet_NaN();
+        REQUIRE_THROWS_WITH(grpo::from_logits(grpo::policy_loss{.level = level}, c.logits, c.labels, bad.batch()),
+                            Contains("prefrl::grpo::from_logits: old_logps[1] must be finite where mask is 1, got nan"));
+        bad = c;
+        bad.mask[0] = 0.5;
+        REQUIRE_THROWS_WITH(grpo::from_logits(grpo::policy_loss{.level = level}, c.logits, c.labels, bad.batch()),
+                            Contains("prefrl::grpo::from_logits: mask[0] must be 0 or 1, got 0.5"));
+    }
     prefrl::row_matrix<double> wrong(6, 4);
     REQUIRE_THROWS_WITH(grpo::from_logits(loss, c.logits, c.labels, c.batch(), wrong),
                         Contains("prefrl::grpo::from_logits: d_logits is 6 x 4 but logits is 6 x 5"));

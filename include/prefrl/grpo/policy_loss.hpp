@@ -444,6 +444,76 @@ PREFRL_FLATTEN void token_row(const policy_constants<T>& k, token_block<T>& p, d
     s[row_bad] = p.bad ? 1.0 : 0.0;
 }
 
+/// Each completion's active tokens: the sum of its mask (in T within groups of 256 tokens,
+/// exact for 0/1 entries, then in double).
+template <class T>
+std::vector<double> row_token_counts(const grpo::token_batch<T>& b, bool parallel) {
+    using A = token_array<T>;
+    constexpr Eigen::Index W = token_block_size<T>;
+    const Eigen::Index B = b.completions, S = b.steps;
+    std::vector<double> count(static_cast<std::size_t>(B));
+    PREFRL_PARALLEL_FOR_IF(parallel)
+    for (Eigen::Index i = 0; i < B; ++i) {
+        const T* m_row = b.mask.data() + i * S;
+        double tokens = 0.0;
+        for (Eigen::Index g = 0; g < S; g += token_sum_group) {
+            const Eigen::Index end = std::min(S, g + token_sum_group);
+            A m_sum = A::Zero();
+            Eigen::Index t = g;
+            for (; t + W <= end; t += W) m_sum += Eigen::Map<const A>(m_row + t);
+            for (; t < end; ++t) m_sum[0] += m_row[t];
+            tokens += static_cast<double>(m_sum.sum());
+        }
+        count[static_cast<std::size_t>(i)] = tokens;
+    }
+    return count;
+}
+
+/// The normalizer of completion i's tokens: d value / d (m l) (see `policy_loss`).
+inline double policy_row_coefficient(const grpo::policy_loss& cfg, double count, double total_tokens, Eigen::Index B,
+                                     Eigen::Index S) {
+    const double Bd = static_cast<double>(B);
+    switch (cfg.loss) {
+        case grpo::loss_type::grpo:
+        case grpo::loss_type::sapo: return 1.0 / (Bd * std::max(1.0, count));
+        case grpo::loss_type::bnpo: return 1.0 / std::max(1.0, total_tokens);
+        case grpo::loss_type::dr_grpo:
+            return 1.0 / (Bd * static_cast<double>(cfg.max_completion_length > 0 ? cfg.max_completion_length : S));
+        default: return 1.0 / std::max(1.0, cfg.num_items_in_batch > 0.0 ? cfg.num_items_in_batch : total_tokens);
+    }
+}
+
+/// The token-level policy constants in T.
+template <class T>
+policy_constants<T> make_policy_constants(const grpo::policy_loss& cfg) {
+    return {cfg.loss,
+            static_cast<T>(1.0 - cfg.epsilon),
+            static_cast<T>(1.0 + cfg.epsilon_high),
+            static_cast<T>(cfg.epsilon_high),
+            cfg.delta != 0.0,
+            cfg.dual_clip != 0.0,
+            cfg.beta != 0.0,
+            static_cast<T>(cfg.delta),
+            static_cast<T>(cfg.dual_clip),
+            static_cast<T>(cfg.beta),
+            static_cast<T>(cfg.sapo_temperature_pos),
+            static_cast<T>(cfg.sapo_temperature_neg)};
+}
+
+/// d value / d lp of one token of a token-level loss, with the operations of `token_row`
+/// on every lane (so the same bits): c m (d l / d log_w or cispo's direct term, + beta (1 - e^(ref - lp))).
+/// Without old log-probs pass `old = lp`; without a reference any `ref`.
+template <class T>
+T token_gradient(const policy_constants<T>& k, T c, T m, T lp, T old, T ref, T a) {
+    using A = token_array<T>;
+    const A lp_v = A::Constant(lp);
+    ratio_terms<T> r;
+    ratio_block(k, A(lp_v - A::Constant(old)), A(A::Constant(a)), lp_v, r);
+    A d = k.loss == grpo::loss_type::cispo ? r.d_logp_direct : r.d_log_ratio;
+    if (k.has_beta) d += k.beta * (T(1) - A(A::Constant(ref) - lp_v).exp());
+    return A(c * A::Constant(m) * d)[0];
+}
+
 template <class T>
 grpo::policy_loss_metrics<T> run_policy_loss(std::string_view fn, const grpo::policy_loss& cfg,
                                             const grpo::token_batch<T>& b, std::span<const T> logps,
@@ -462,18 +532,7 @@ grpo::policy_loss_metrics<T> run_policy_loss(std::string_view fn, const grpo::po
     if (!fields.per_token_advantages)  // per-token advantages are checked where they are loaded
         for (std::size_t i = 0; i < b.advantages.size(); ++i)
             if (!std::isfinite(b.advantages[i])) fail(fn, "advantages[", i, "] must be finite, got ", b.advantages[i]);
-    const policy_constants<T> k{cfg.loss,
-                                static_cast<T>(1.0 - cfg.epsilon),
-                                static_cast<T>(1.0 + cfg.epsilon_high),
-                                static_cast<T>(cfg.epsilon_high),
-                                cfg.delta != 0.0,
-                                cfg.dual_clip != 0.0,
-                                has_beta,
-                                static_cast<T>(cfg.delta),
-                                static_cast<T>(cfg.dual_clip),
-                                static_cast<T>(cfg.beta),
-                                static_cast<T>(cfg.sapo_temperature_pos),
-                                static_cast<T>(cfg.sapo_temperature_neg)};
+    const policy_constants<T> k = make_policy_constants<T>(cfg);
     const bool parallel = static_cast<long long>(n) >= parallel_min_elements;
     const T* lp_data = logps.data();
     const T* m_data = b.mask.data();
@@ -483,35 +542,11 @@ grpo::policy_loss_metrics<T> run_policy_loss(std::string_view fn, const grpo::po
 
     // pass 1: each row's active tokens (the mask's sum; every value is checked in pass 2, and a
     // mask entry not 0 or 1 makes the call throw there)
-    std::vector<double> count(static_cast<std::size_t>(B));
-    PREFRL_PARALLEL_FOR_IF(parallel)
-    for (Eigen::Index i = 0; i < B; ++i) {
-        const T* m_row = m_data + i * S;
-        double tokens = 0.0;
-        for (Eigen::Index g = 0; g < S; g += token_sum_group) {
-            const Eigen::Index end = std::min(S, g + token_sum_group);
-            A m_sum = A::Zero();
-            Eigen::Index t = g;
-            for (; t + W <= end; t += W) m_sum += Eigen::Map<const A>(m_row + t);
-            for (; t < end; ++t) m_sum[0] += m_row[t];
-            tokens += static_cast<double>(m_sum.sum());
-        }
-        count[static_cast<std::size_t>(i)] = tokens;
-    }
+    const std::vector<double> count = row_token_counts<T>(b, parallel);
     double total_tokens = 0.0;
     for (Eigen::Index i = 0; i < B; ++i) total_tokens += count[static_cast<std::size_t>(i)];
-
-    // the normalizer: d value / d (m l) for each row
-    const double Bd = static_cast<double>(B);
-    auto row_coefficient = [&](Eigen::Index i) -> double {
-        switch (cfg.loss) {
-            case grpo::loss_type::grpo:
-            case grpo::loss_type::sapo: return 1.0 / (Bd * std::max(1.0, count[static_cast<std::size_t>(i)]));
-            case grpo::loss_type::bnpo: return 1.0 / std::max(1.0, total_tokens);
-            case grpo::loss_type::dr_grpo:
-                return 1.0 / (Bd * static_cast<double>(cfg.max_completion_length > 0 ? cfg.max_completion_length : S));
-            default: return 1.0 / std::max(1.0, cfg.num_items_in_batch > 0.0 ? cfg.num_items_in_batch : total_tokens);
-        }
+    auto row_coefficient = [&](Eigen::Index i) {
+        return policy_row_coefficient(cfg, count[static_cast<std::size_t>(i)], total_tokens, B, S);
     };
 
     // pass 2: the loss, the gradient, the metrics' sums, row by row
@@ -639,7 +674,7 @@ grpo::policy_loss_metrics<T> run_policy_loss(std::string_view fn, const grpo::po
     if (total[row_bad] != 0.0) throw_first_bad_token(fn, b, logps, has_beta);
 
     const double tokens = std::max(1.0, total_tokens);
-    const double flags = per_sequence_metrics ? Bd : tokens;
+    const double flags = per_sequence_metrics ? static_cast<double>(B) : tokens;
     grpo::policy_loss_metrics<T> out;
     out.value = static_cast<T>(total[row_value]);
     out.kl = static_cast<T>(has_beta ? total[row_kl] / tokens : 0.0);
