@@ -5,10 +5,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <span>
 #include <type_traits>
 #include <vector>
 
+#include <prefrl/bandit/lin_ucb.hpp>
 #include <prefrl/bandit/ucb1.hpp>
 #include <prefrl/core/random.hpp>
 #include <prefrl/env/bandits.hpp>
@@ -18,6 +20,7 @@
 #include <prefrl/mdp/dynamic_programming.hpp>
 #include <prefrl/offline/dataset.hpp>
 #include <prefrl/offline/trajectory_weighting.hpp>
+#include <prefrl/ope/bandit_log.hpp>
 #include <prefrl/optim/adam.hpp>
 #include <prefrl/value/tabular.hpp>
 
@@ -109,4 +112,31 @@ TEST_CASE("offline collection, sampling and clipping take plain containers", "[c
     adam_span.step(std::span<float>(params_span.data(), 2), std::span<const float>(grad));
     CHECK(params == params_span);
     CHECK(params[0] < 0.0f);
+}
+
+TEST_CASE("an Eigen vector is accepted where a class or another argument fixes the scalar", "[core][defaults]") {
+    // prefrl::scalar_span<T>: a std::span<const T> that also converts from Eigen vectors
+    prefrl::bandit::lin_ucb<double> by_eigen(3, 2), by_vector(3, 2);
+    prefrl::ope::bandit_log_recorder<double> log_eigen, log_vector;
+    prefrl::generator a(8), b(8);
+    for (int t = 0; t < 40; ++t) {
+        const std::vector<double> x{prefrl::normal(a), prefrl::normal(a)};
+        (void)prefrl::normal(b), (void)prefrl::normal(b);
+        const prefrl::vector<double> x_eigen = prefrl::as_eigen(std::span<const double>(x));
+        const auto d_eigen = by_eigen.select(x_eigen, a);
+        const auto d_vector = by_vector.select(x, b);
+        REQUIRE(d_eigen.arm == d_vector.arm);
+        const double reward = x[0] * (d_eigen.arm == 1 ? 1.0 : 0.0);
+        by_eigen.update(x_eigen, d_eigen.arm, reward);
+        by_vector.update(x, d_vector.arm, reward);
+        log_eigen.record(d_eigen, reward, x_eigen.head(2));  // a block of a vector is contiguous too
+        log_vector.record(d_vector, reward, x);
+    }
+    CHECK(by_eigen.upper_confidence_bounds(prefrl::vector<double>(prefrl::vector<double>::Ones(2))) ==
+          by_vector.upper_confidence_bounds(std::vector<double>{1.0, 1.0}));
+    const auto le = log_eigen.log(), lv = log_vector.log();
+    CHECK(le.context_size == 2);
+    CHECK(std::equal(le.context.begin(), le.context.end(), lv.context.begin(), lv.context.end()));
+    static_assert(!std::is_convertible_v<prefrl::vector<float>, prefrl::scalar_span<double>>, "float data for a double model is refused");
+    static_assert(!std::is_convertible_v<prefrl::row_matrix<double>, prefrl::scalar_span<double>>, "a matrix is not a vector");
 }

@@ -83,6 +83,13 @@ TEMPLATE_TEST_CASE("linear token log-probs equal the materialized path for any c
                                                options);
         prefrl::test::require_near_largest<T>(d_hidden, d_hidden_ref);
         prefrl::test::require_near_largest<T>(d_weight, d_weight_ref);
+        {  // the forward's Eigen vector of log-sum-exps passed straight in: the same bits
+            row_matrix<T> d_hidden_e(c.hidden.rows(), c.hidden.cols()), d_weight_e(c.weight.rows(), c.weight.cols());
+            kernel::linear_token_logprobs_backward(c.hidden, c.weight, c.labels, c.mask, c.upstream, forward.logsumexp,
+                                                   d_hidden_e, d_weight_e, options);
+            CHECK(d_hidden_e == d_hidden);
+            CHECK(d_weight_e == d_weight);
+        }
         for (std::size_t r = 0; r < c.mask.size(); ++r)
             if (c.mask[r] == T(0)) CHECK(d_hidden.row(static_cast<Eigen::Index>(r)).isZero(0));
         // one pass: the same log-probs and gradients

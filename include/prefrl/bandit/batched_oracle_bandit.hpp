@@ -22,6 +22,7 @@
 #include "prefrl/core/bandit.hpp"
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/random.hpp"
+#include "prefrl/core/ranges.hpp"
 #include "prefrl/core/types.hpp"
 #include "prefrl/detail/offline_kernels.hpp"
 
@@ -57,7 +58,7 @@ public:
     [[nodiscard]] index_t context_size() const { return theta_.cols() - 1; }
 
     /// Success probabilities of every action for context x.
-    [[nodiscard]] vector<T> predict(std::span<const T> x) const { return predict_for("prefrl::bandit::logistic_oracle::predict", x); }
+    [[nodiscard]] vector<T> predict(scalar_span<T> x) const { return predict_for("prefrl::bandit::logistic_oracle::predict", x); }
 
     /// `predict` for the public function `fn` that was called.
     [[nodiscard]] vector<T> predict_for(std::string_view fn, std::span<const T> x) const {
@@ -164,13 +165,13 @@ public:
     [[nodiscard]] index_t training_rows() const { return training_rows_; }
 
     /// The distribution over all K actions for context x when only `available` may be chosen.
-    [[nodiscard]] vector<T> arm_probabilities(std::span<const T> x, std::span<const index_t> available) const {
+    [[nodiscard]] vector<T> arm_probabilities(scalar_span<T> x, std::span<const index_t> available) const {
         return arm_probabilities_for("prefrl::bandit::batched_oracle_bandit::arm_probabilities", x, available);
     }
 
     /// Chooses among `available` for context x and logs the decision in the current batch.
     template <RandomGenerator G>
-    decision<T> select(std::span<const T> x, std::span<const index_t> available, G& rng) {
+    decision<T> select(scalar_span<T> x, std::span<const index_t> available, G& rng) {
         const vector<T> p = arm_probabilities_for("prefrl::bandit::batched_oracle_bandit::select", x, available);
         const index_t arm = sample_categorical<T>(std::span<const T>(p.data(), static_cast<std::size_t>(p.size())), rng);
         current_.contexts.emplace_back(x.begin(), x.end());

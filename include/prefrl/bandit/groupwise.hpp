@@ -16,6 +16,7 @@
 
 #include "prefrl/bandit/regression_oracles.hpp"
 #include "prefrl/core/error.hpp"
+#include "prefrl/core/ranges.hpp"
 #include "prefrl/core/types.hpp"
 
 namespace prefrl::bandit {
@@ -63,7 +64,7 @@ public:
     }
 
     /// The mixed prediction for x whose groups are `awake` (distinct indices, at least one).
-    [[nodiscard]] T predict(std::span<const T> x, std::span<const index_t> awake) const {
+    [[nodiscard]] T predict(scalar_span<T> x, std::span<const index_t> awake) const {
         check_awake(awake);
         const auto p = awake_probabilities(awake);
         double yhat = 0.0;
@@ -74,7 +75,7 @@ public:
 
     /// Learns from the label y of x: the awake groups' weights by their models' losses, then
     /// each awake group's model.
-    void update(std::span<const T> x, std::span<const index_t> awake, T y) {
+    void update(scalar_span<T> x, std::span<const index_t> awake, T y) {
         check_awake(awake);
         require(std::isfinite(y), "prefrl::bandit::groupwise_regression::update", "y must be finite, got ", y);
         double top_before = -1e300, top_after = -1e300;

@@ -17,6 +17,7 @@
 #include "prefrl/core/bandit.hpp"
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/random.hpp"
+#include "prefrl/core/ranges.hpp"
 
 namespace prefrl::bandit {
 
@@ -53,7 +54,7 @@ public:
     [[nodiscard]] const ridge_oracle<T>& model() const { return model_; }
 
     template <RandomGenerator G>
-    decision<T> select(std::span<const T> x, G& rng) {
+    decision<T> select(scalar_span<T> x, G& rng) {
         prefrl::detail::check_context("prefrl::bandit::lin_ts::select", x, context_size());
         model_.predict_with_variance(x, means_, widths_);
         for (index_t a = 0; a < num_arms(); ++a) {
@@ -68,7 +69,7 @@ public:
         return {arm, static_cast<T>(std::clamp(p, static_cast<double>(std::numeric_limits<T>::min()), 1.0)), false};
     }
 
-    void update(std::span<const T> x, index_t arm, T reward) {
+    void update(scalar_span<T> x, index_t arm, T reward) {
         prefrl::detail::check_feedback("prefrl::bandit::lin_ts::update", x, context_size(), arm, num_arms(), reward);
         model_.fit(x, arm, reward);
     }

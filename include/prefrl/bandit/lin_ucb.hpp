@@ -14,6 +14,7 @@
 #include "prefrl/core/bandit.hpp"
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/random.hpp"
+#include "prefrl/core/ranges.hpp"
 
 namespace prefrl::bandit {
 
@@ -45,21 +46,21 @@ public:
     [[nodiscard]] const ridge_oracle<T>& model() const { return model_; }
 
     /// The upper confidence bound of every arm for context x.
-    [[nodiscard]] vector<T> upper_confidence_bounds(std::span<const T> x) {
+    [[nodiscard]] vector<T> upper_confidence_bounds(scalar_span<T> x) {
         prefrl::detail::check_context("prefrl::bandit::lin_ucb::upper_confidence_bounds", x, context_size());
         model_.predict_with_variance(x, means_, widths_);
         return means_.array() + static_cast<T>(alpha_) * widths_.array().max(T(0)).sqrt();
     }
 
     template <RandomGenerator G>
-    decision<T> select(std::span<const T> x, G& rng) {
+    decision<T> select(scalar_span<T> x, G& rng) {
         prefrl::detail::check_context("prefrl::bandit::lin_ucb::select", x, context_size());
         const vector<T> ucb = upper_confidence_bounds(x);
         for (index_t a = 0; a < num_arms(); ++a) scores_[static_cast<std::size_t>(a)] = static_cast<double>(ucb[a]);
         return prefrl::detail::choose_best<T>(scores_, best_, rng);
     }
 
-    void update(std::span<const T> x, index_t arm, T reward) {
+    void update(scalar_span<T> x, index_t arm, T reward) {
         prefrl::detail::check_feedback("prefrl::bandit::lin_ucb::update", x, context_size(), arm, num_arms(), reward);
         model_.fit(x, arm, reward);
     }

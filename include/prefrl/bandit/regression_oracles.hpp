@@ -16,6 +16,7 @@
 #include <Eigen/Core>
 
 #include "prefrl/core/error.hpp"
+#include "prefrl/core/ranges.hpp"
 #include "prefrl/core/types.hpp"
 
 namespace prefrl::detail {
@@ -76,14 +77,14 @@ public:
     [[nodiscard]] index_t context_size() const { return d_; }
 
     /// `theta_a^T x` for every arm.
-    [[nodiscard]] vector<T> predict(std::span<const T> x) const {
+    [[nodiscard]] vector<T> predict(scalar_span<T> x) const {
         prefrl::detail::check_context("prefrl::bandit::ridge_oracle::predict", x, d_);
         return theta_ * as_eigen(x);
     }
 
     /// `theta_a^T x` and `x^T A_a^{-1} x` for every arm, written to `means` and `widths_squared`
     /// (resized to K). One pass over the stacked inverses.
-    void predict_with_variance(std::span<const T> x, vector<T>& means, vector<T>& widths_squared) {
+    void predict_with_variance(scalar_span<T> x, vector<T>& means, vector<T>& widths_squared) {
         prefrl::detail::check_context("prefrl::bandit::ridge_oracle::predict_with_variance", x, d_);
         const auto xe = as_eigen(x);
         means.noalias() = theta_ * xe;
@@ -92,7 +93,7 @@ public:
         for (index_t a = 0; a < arms_; ++a) widths_squared[a] = stacked_.segment(a * d_, d_).dot(xe);
     }
 
-    void fit(std::span<const T> x, index_t arm, T reward) {
+    void fit(scalar_span<T> x, index_t arm, T reward) {
         prefrl::detail::check_feedback("prefrl::bandit::ridge_oracle::fit", x, d_, arm, arms_, reward);
         const auto xe = as_eigen(x);
         auto a = a_.block(arm * d_, 0, d_, d_);
@@ -159,11 +160,11 @@ public:
     }
     [[nodiscard]] index_t num_arms() const { return arms_; }
     [[nodiscard]] index_t context_size() const { return d_; }
-    [[nodiscard]] vector<T> predict(std::span<const T> x) const {
+    [[nodiscard]] vector<T> predict(scalar_span<T> x) const {
         prefrl::detail::check_context("prefrl::bandit::online_linear_oracle::predict", x, d_);
         return theta_ * as_eigen(x);
     }
-    void fit(std::span<const T> x, index_t arm, T reward) {
+    void fit(scalar_span<T> x, index_t arm, T reward) {
         prefrl::detail::check_feedback("prefrl::bandit::online_linear_oracle::fit", x, d_, arm, arms_, reward);
         const auto xe = as_eigen(x);
         const T error = theta_.row(arm).dot(xe.transpose()) - reward;

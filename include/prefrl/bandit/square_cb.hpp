@@ -13,10 +13,10 @@
 #include <vector>
 
 #include "prefrl/bandit/regression_oracles.hpp"
-#include "prefrl/core/ranges.hpp"
 #include "prefrl/core/bandit.hpp"
 #include "prefrl/core/error.hpp"
 #include "prefrl/core/random.hpp"
+#include "prefrl/core/ranges.hpp"
 #include "prefrl/core/regression_oracle.hpp"
 #include "prefrl/core/types.hpp"
 
@@ -89,18 +89,18 @@ public:
     /// The probability of each arm for context x: inverse-gap weighting of the oracle's
     /// predictions at the current `gamma()`, the distribution `select` draws from (its
     /// propensities).
-    [[nodiscard]] vector<T> arm_probabilities(std::span<const T> x) const {
+    [[nodiscard]] vector<T> arm_probabilities(scalar_span<T> x) const {
         prefrl::detail::check_context("prefrl::bandit::square_cb::arm_probabilities", x, context_size());
         return probabilities_unchecked(x);
     }
     template <RandomGenerator G>
-    decision<T> select(std::span<const T> x, G& rng) {
+    decision<T> select(scalar_span<T> x, G& rng) {
         prefrl::detail::check_context("prefrl::bandit::square_cb::select", x, context_size());
         const vector<T> p = probabilities_unchecked(x);
         const index_t arm = sample_categorical<T>(std::span<const T>(p.data(), static_cast<std::size_t>(p.size())), rng);
         return {arm, p[arm], false};
     }
-    void update(std::span<const T> x, index_t arm, T reward) {
+    void update(scalar_span<T> x, index_t arm, T reward) {
         prefrl::detail::check_feedback("prefrl::bandit::square_cb::update", x, context_size(), arm, num_arms(), reward);
         oracle_.fit(x, arm, reward);
         ++learned_;
@@ -138,7 +138,7 @@ public:
     [[nodiscard]] index_t num_arms() const { return oracle_.num_arms(); }
     [[nodiscard]] index_t context_size() const { return oracle_.context_size(); }
     [[nodiscard]] const Oracle& oracle() const { return oracle_; }
-    [[nodiscard]] vector<T> arm_probabilities(std::span<const T> x) const {
+    [[nodiscard]] vector<T> arm_probabilities(scalar_span<T> x) const {
         prefrl::detail::check_context("prefrl::bandit::oracle_epsilon_greedy::arm_probabilities", x, context_size());
         const vector<T> yhat = oracle_.predict(x);
         const T top = yhat.maxCoeff();
@@ -150,13 +150,13 @@ public:
         return p;
     }
     template <RandomGenerator G>
-    decision<T> select(std::span<const T> x, G& rng) {
+    decision<T> select(scalar_span<T> x, G& rng) {
         prefrl::detail::check_context("prefrl::bandit::oracle_epsilon_greedy::select", x, context_size());
         const vector<T> p = arm_probabilities(x);
         const index_t arm = sample_categorical<T>(std::span<const T>(p.data(), static_cast<std::size_t>(p.size())), rng);
         return {arm, p[arm], false};
     }
-    void update(std::span<const T> x, index_t arm, T reward) {
+    void update(scalar_span<T> x, index_t arm, T reward) {
         prefrl::detail::check_feedback("prefrl::bandit::oracle_epsilon_greedy::update", x, context_size(), arm, num_arms(), reward);
         oracle_.fit(x, arm, reward);
     }

@@ -70,6 +70,27 @@ concept MutableScalarRange = ScalarRange<R> && requires(R& r) {
 template <class R, class T>
 concept ScalarRangeOf = ScalarRange<R> && std::same_as<range_scalar_t<R>, T>;
 
+/// **scalar_span<T>** — a `std::span<const T>` that also converts from any `ScalarRangeOf<R, T>`,
+/// `Eigen::VectorX<T>` and its `Map`s included (a `std::span` converts from a `std::vector` or a
+/// `std::array` but not from an Eigen vector). The parameter type of the entry points whose T
+/// another argument fixes (a bandit's contexts, the fused linear kernels' mask and upstream):
+///
+///     prefrl::bandit::lin_ucb<double> ucb(3, 4);
+///     Eigen::VectorXd x = ...;
+///     auto d = ucb.select(x, rng);  // a std::vector<double> or a std::span<const double> as well
+///
+/// A view: it must not outlive the range (as a parameter, it lives for the call).
+template <Scalar T>
+struct scalar_span : std::span<const T> {
+    using std::span<const T>::span;
+    constexpr scalar_span() noexcept = default;
+    constexpr scalar_span(std::span<const T> s) noexcept : std::span<const T>(s) {}
+    template <ScalarRangeOf<T> R>
+        requires(!std::is_convertible_v<const R&, std::span<const T>>)
+    constexpr scalar_span(const R& r) noexcept
+        : std::span<const T>(std::data(r), static_cast<std::size_t>(std::size(r))) {}
+};
+
 /// A read-only span over a `ScalarRange`, no copy.
 template <ScalarRange R>
 std::span<const range_scalar_t<R>> as_span(const R& r) {

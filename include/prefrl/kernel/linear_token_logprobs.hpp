@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "prefrl/core/error.hpp"
+#include "prefrl/core/ranges.hpp"
 #include "prefrl/core/types.hpp"
 #include "prefrl/detail/parallel.hpp"
 #include "prefrl/detail/row_kernels.hpp"
@@ -453,7 +454,7 @@ template <class H, class W>
     requires Scalar<typename H::Scalar> && std::same_as<typename H::Scalar, typename W::Scalar>
 linear_logprobs_result<typename H::Scalar> linear_token_logprobs_forward(
     const Eigen::MatrixBase<H>& hidden, const Eigen::MatrixBase<W>& weight, std::span<const index_t> labels,
-    std::span<const typename H::Scalar> mask, linear_logprobs_options options = {}) {
+    scalar_span<typename H::Scalar> mask, linear_logprobs_options options = {}) {
     using T = typename H::Scalar;
     constexpr auto fn = "prefrl::kernel::linear_token_logprobs_forward";
     const const_matrix_ref<T> h(hidden.derived()), w(weight.derived());
@@ -473,8 +474,8 @@ linear_logprobs_result<typename H::Scalar> linear_token_logprobs_forward(
 template <class H, class W>
     requires Scalar<typename H::Scalar> && std::same_as<typename H::Scalar, typename W::Scalar>
 void linear_token_logprobs_backward(const Eigen::MatrixBase<H>& hidden, const Eigen::MatrixBase<W>& weight,
-                                    std::span<const index_t> labels, std::span<const typename H::Scalar> mask,
-                                    std::span<const typename H::Scalar> upstream, std::span<const double> logsumexp,
+                                    std::span<const index_t> labels, scalar_span<typename H::Scalar> mask,
+                                    scalar_span<typename H::Scalar> upstream, scalar_span<double> logsumexp,
                                     matrix_ref<typename H::Scalar> d_hidden, matrix_ref<typename H::Scalar> d_weight,
                                     linear_logprobs_options options = {}) {
     using T = typename H::Scalar;
@@ -502,7 +503,7 @@ template <class H, class W>
     requires Scalar<typename H::Scalar> && std::same_as<typename H::Scalar, typename W::Scalar>
 vector<typename H::Scalar> linear_token_logprobs_and_backward(
     const Eigen::MatrixBase<H>& hidden, const Eigen::MatrixBase<W>& weight, std::span<const index_t> labels,
-    std::span<const typename H::Scalar> mask, std::span<const typename H::Scalar> upstream,
+    scalar_span<typename H::Scalar> mask, scalar_span<typename H::Scalar> upstream,
     matrix_ref<typename H::Scalar> d_hidden, matrix_ref<typename H::Scalar> d_weight,
     linear_logprobs_options options = {}) {
     using T = typename H::Scalar;
@@ -533,7 +534,7 @@ template <class H, class W>
     requires Scalar<typename H::Scalar> && std::same_as<typename H::Scalar, typename W::Scalar>
 linear_cross_entropy_result<typename H::Scalar> linear_cross_entropy(
     const Eigen::MatrixBase<H>& hidden, const Eigen::MatrixBase<W>& weight, std::span<const index_t> labels,
-    std::span<const typename H::Scalar> mask, matrix_ref<typename H::Scalar> d_hidden,
+    scalar_span<typename H::Scalar> mask, matrix_ref<typename H::Scalar> d_hidden,
     matrix_ref<typename H::Scalar> d_weight, linear_logprobs_options options = {}) {
     using T = typename H::Scalar;
     constexpr auto fn = "prefrl::kernel::linear_cross_entropy";

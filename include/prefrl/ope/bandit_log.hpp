@@ -16,6 +16,7 @@
 
 #include "prefrl/core/bandit.hpp"
 #include "prefrl/core/error.hpp"
+#include "prefrl/core/ranges.hpp"
 #include "prefrl/core/types.hpp"
 
 namespace prefrl::ope {
@@ -98,8 +99,8 @@ public:
         push(arm, propensity, reward);
     }
     /// Appends one round with its context x (finite, the same size in every round).
-    void record(const decision<T>& d, T reward, std::span<const T> x) { record(d.arm, d.propensity, reward, x); }
-    void record(index_t arm, T propensity, T reward, std::span<const T> x) {
+    void record(const decision<T>& d, T reward, scalar_span<T> x) { record(d.arm, d.propensity, reward, x); }
+    void record(index_t arm, T propensity, T reward, scalar_span<T> x) {
         constexpr auto fn = "prefrl::ope::bandit_log_recorder::record";
         check(fn, arm, propensity, reward);
         require(!x.empty(), fn, "the context x is empty (record without it instead)");
