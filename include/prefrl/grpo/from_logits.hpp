@@ -49,6 +49,9 @@ grpo::from_logits_result<T> grpo_from_logits_one_pass(std::string_view fn, const
     const std::vector<double> count = row_token_counts<T>(batch, parallel);
     double total_tokens = 0.0;
     for (const double c : count) total_tokens += c;
+    std::vector<T> coefficient(count.size());  // each completion's normalizer, in T
+    for (std::size_t i = 0; i < count.size(); ++i)
+        coefficient[i] = static_cast<T>(policy_row_coefficient(loss, count[i], total_tokens, batch.completions, S));
     const policy_constants<T> k = make_policy_constants<T>(loss);
     const bool has_old = !batch.old_logps.empty();
     const bool per_token_a = batch.advantages.size() != static_cast<std::size_t>(batch.completions);
@@ -72,8 +75,7 @@ grpo::from_logits_result<T> grpo_from_logits_one_pass(std::string_view fn, const
         const T lp = static_cast<T>(static_cast<double>(m) * (z_label - lse[r]));
         out.logps[r] = lp;
         const auto u = static_cast<std::size_t>(r), i = static_cast<std::size_t>(r / S);
-        const T c = static_cast<T>(policy_row_coefficient(loss, count[i], total_tokens, batch.completions, S));
-        const T g = token_gradient(k, c, m, lp, has_old ? batch.old_logps[u] : lp, k.has_beta ? batch.ref_logps[u] : lp,
+        const T g = token_gradient(k, coefficient[i], m, lp, has_old ? batch.old_logps[u] : lp, k.has_beta ? batch.ref_logps[u] : lp,
                                    batch.advantages[per_token_a ? u : i]);
         row_backward_from_exp(d, cols, label, sum, z_label, lse[r], g);
     }

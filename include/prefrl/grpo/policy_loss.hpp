@@ -365,7 +365,31 @@ PREFRL_ALWAYS_INLINE inline void sequence_row(const policy_constants<T>& k, cons
     s[row_bad] = p.bad ? 1.0 : 0.0;
 }
 
-/// One row of a token-level loss, compiled per family and per presence of the KL term. Whole
+/// One block's per-token loss (with the KL term) and d l / d lp at token level, the metric
+/// flags left in `r`: the one definition `token_row` and `token_gradient` (from logits) share.
+template <class T>
+struct token_terms {
+    token_array<T> loss, d, k3;  ///< k3 is 0 without the KL term
+};
+
+template <ratio_family F, class T>
+PREFRL_ALWAYS_INLINE inline token_terms<T> token_terms_of(const policy_constants<T>& k, const token_array<T>& lp,
+                                                          const token_array<T>& old, const token_array<T>& ref,
+                                                          const token_array<T>& a, ratio_terms<T>& r) {
+    using A = token_array<T>;
+    ratio_block_of<F>(k, A(lp - old), a, lp, r);
+    token_terms<T> out{r.loss, F == ratio_family::cispo ? r.d_logp_direct : r.d_log_ratio, A::Zero()};
+    if (k.has_beta) {
+        const A x = ref - lp;
+        const A e = x.exp();
+        out.k3 = e - x - T(1);
+        out.loss += k.beta * out.k3;
+        out.d += k.beta * (T(1) - e);
+    }
+    return out;
+}
+
+/// One row of a token-level loss, compiled once per loss family. Whole
 /// groups of blocks are read straight from memory and checked once per group; a group holding
 /// anything to replace (padding with non-finite values, a bad value) or a ragged end is done
 /// again block by block with `load_token_block`. Without old log-probs `old` points at `lp`
@@ -375,7 +399,6 @@ PREFRL_FLATTEN void token_row(const policy_constants<T>& k, token_block<T>& p, d
                               Eigen::Index S, const T* lp, const T* m, const T* old, const T* ref, const T* a, T a_row,
                               T* d_out) {
     using A = token_array<T>;
-    const bool Beta = k.has_beta;
     constexpr Eigen::Index W = token_block_size<T>;
     struct group_sums {
         A loss = A::Zero(), kl = A::Zero(), low = A::Zero(), high = A::Zero(), cispo = A::Zero(), dual = A::Zero();
@@ -383,26 +406,17 @@ PREFRL_FLATTEN void token_row(const policy_constants<T>& k, token_block<T>& p, d
     ratio_terms<T> r;
     auto block = [&](const A& lp_v, const A& m_v, const A& old_v, const A& ref_v, const A& a_v,
                      group_sums& q) PREFRL_ALWAYS_INLINE {
-        ratio_block_of<F>(k, A(lp_v - old_v), a_v, lp_v, r);
-        A token_loss = r.loss;
-        A d = F == ratio_family::cispo ? r.d_logp_direct : r.d_log_ratio;
-        if (Beta) {
-            const A x = ref_v - lp_v;
-            const A e = x.exp();
-            const A k3 = e - x - T(1);
-            token_loss += k.beta * k3;
-            d += k.beta * (T(1) - e);
-            q.kl += m_v * k3;
-        }
-        q.loss += m_v * token_loss;
+        const auto t = token_terms_of<F>(k, lp_v, old_v, ref_v, a_v, r);
+        if (k.has_beta) q.kl += m_v * t.k3;
+        q.loss += m_v * t.loss;
         q.low += m_v * r.low;
         q.high += m_v * r.high;
         if constexpr (F == ratio_family::cispo) q.cispo += m_v * r.cispo_clipped;
         if constexpr (F == ratio_family::clipped) q.dual += m_v * r.dual;
-        return A(c * m_v * d);
+        return A(c * m_v * t.d);
     };
     const A a_const = A::Constant(a_row);
-    const token_fields checked{.old = true, .ref = Beta, .per_token_advantages = a != nullptr};
+    const token_fields checked{.old = true, .ref = k.has_beta, .per_token_advantages = a != nullptr};
     for (Eigen::Index g = 0; g < S; g += token_sum_group) {
         const Eigen::Index end = std::min(S, g + token_sum_group);
         group_sums q;
@@ -412,7 +426,7 @@ PREFRL_FLATTEN void token_row(const policy_constants<T>& k, token_block<T>& p, d
             for (Eigen::Index t = g; t < end; t += W) {
                 const A lp_v = Eigen::Map<const A>(lp + t), m_v = Eigen::Map<const A>(m + t);
                 const A old_v = Eigen::Map<const A>(old + t);
-                const A ref_v = Beta ? A(Eigen::Map<const A>(ref + t)) : lp_v;
+                const A ref_v = k.has_beta ? A(Eigen::Map<const A>(ref + t)) : lp_v;
                 const A a_v = a ? A(Eigen::Map<const A>(a + t)) : a_const;
                 poison += (lp_v + old_v + ref_v + a_v) * T(0) + (m_v * (T(1) - m_v)).abs();
                 Eigen::Map<A>(d_out + t) = block(lp_v, m_v, old_v, ref_v, a_v, q);
@@ -424,9 +438,9 @@ PREFRL_FLATTEN void token_row(const policy_constants<T>& k, token_block<T>& p, d
             if (!a) p.a = a_const;
             for (Eigen::Index t = g; t < end; t += W) {
                 const Eigen::Index len = std::min(W, S - t);
-                load_token_block<T>(p, lp + t, m + t, old + t, Beta ? ref + t : nullptr, a ? a + t : nullptr, len,
+                load_token_block<T>(p, lp + t, m + t, old + t, k.has_beta ? ref + t : nullptr, a ? a + t : nullptr, len,
                                     checked);
-                const A d = block(p.lp, p.m, p.old, Beta ? p.ref : p.lp, p.a, q);
+                const A d = block(p.lp, p.m, p.old, k.has_beta ? p.ref : p.lp, p.a, q);
                 if (len == W)
                     Eigen::Map<A>(d_out + t) = d;
                 else
@@ -500,18 +514,23 @@ policy_constants<T> make_policy_constants(const grpo::policy_loss& cfg) {
             static_cast<T>(cfg.sapo_temperature_neg)};
 }
 
-/// d value / d lp of one token of a token-level loss, with the operations of `token_row`
-/// on every lane (so the same bits): c m (d l / d log_w or cispo's direct term, + beta (1 - e^(ref - lp))).
-/// Without old log-probs pass `old = lp`; without a reference any `ref`.
+/// d value / d lp of one token of a token-level loss: `token_terms_of` on a block holding the
+/// token in every lane, so the bits of `token_row`. Without old log-probs pass `old = lp`;
+/// without a reference any `ref`.
 template <class T>
 T token_gradient(const policy_constants<T>& k, T c, T m, T lp, T old, T ref, T a) {
     using A = token_array<T>;
-    const A lp_v = A::Constant(lp);
     ratio_terms<T> r;
-    ratio_block(k, A(lp_v - A::Constant(old)), A(A::Constant(a)), lp_v, r);
-    A d = k.loss == grpo::loss_type::cispo ? r.d_logp_direct : r.d_log_ratio;
-    if (k.has_beta) d += k.beta * (T(1) - A(A::Constant(ref) - lp_v).exp());
-    return A(c * A::Constant(m) * d)[0];
+    auto d = [&]<ratio_family F>() {
+        return A(c * A::Constant(m) *
+                 token_terms_of<F>(k, A(A::Constant(lp)), A(A::Constant(old)), A(A::Constant(ref)), A(A::Constant(a)), r).d)[0];
+    };
+    switch (family_of(k.loss)) {
+        case ratio_family::cispo: return d.template operator()<ratio_family::cispo>();
+        case ratio_family::sapo: return d.template operator()<ratio_family::sapo>();
+        case ratio_family::clipped: break;
+    }
+    return d.template operator()<ratio_family::clipped>();
 }
 
 template <class T>
