@@ -126,6 +126,44 @@ TEMPLATE_TEST_CASE("linear_cross_entropy is the masked mean token NLL with its g
     }
 }
 
+TEMPLATE_TEST_CASE("linear kernels over many vocabulary slices (d_hidden summed in groups) equal the materialized path",
+                   "[kernel][linear]", float, double) {
+    using T = TestType;
+    // 10000 entries: 5 slices of 2048, so d_hidden's 4 groups hold 1, 1, 1 and 2 slices
+    auto c = make_case<T>(21, 5, 10000, 46);
+    for (const bool all_active : {false, true}) {  // masked rows make a chunk's rows non-consecutive
+        INFO("all rows active: " << all_active);
+        if (all_active)
+            for (std::size_t r = 0; r < c.mask.size(); ++r)
+                if (c.mask[r] == T(0)) {
+                    c.mask[r] = T(1);
+                    c.labels[r] = static_cast<index_t>(r);
+                }
+        const row_matrix<T> logits = c.hidden * c.weight.transpose();
+        const row_matrix<T> d_logits = kernel::token_logprobs_backward(logits, c.labels, c.mask, c.upstream);
+        const row_matrix<T> d_hidden_ref = d_logits * c.weight, d_weight_ref = d_logits.transpose() * c.hidden;
+        for (const index_t chunk : {0, 8}) {
+            INFO("chunk_rows = " << chunk);
+            row_matrix<T> d_hidden(c.hidden.rows(), c.hidden.cols()), d_weight(c.weight.rows(), c.weight.cols());
+            (void)kernel::linear_token_logprobs_and_backward(c.hidden, c.weight, c.labels, c.mask, c.upstream, d_hidden,
+                                                           d_weight, {.chunk_rows = chunk});
+            prefrl::test::require_near_largest<T>(d_hidden, d_hidden_ref);
+            prefrl::test::require_near_largest<T>(d_weight, d_weight_ref);
+        }
+    }
+}
+
+TEST_CASE("the pair losses' default chunk is a tenth of the batch's logits, between 16 and 64 MiB", "[kernel][linear]") {
+    constexpr auto fn = "test";
+    const Eigen::Index vocab = 32000;  // a float row: 128000 bytes
+    CHECK(prefrl::detail::linear_pair_chunk_rows<float>(fn, 0, 4096, vocab) == 409);                     // 52 MB
+    CHECK(prefrl::detail::linear_pair_chunk_rows<float>(fn, 0, 64, vocab) == (16 << 20) / 128000);         // 131
+    CHECK(prefrl::detail::linear_pair_chunk_rows<float>(fn, 0, 1 << 20, vocab) == (64 << 20) / 128000);    // 524
+    CHECK(prefrl::detail::linear_pair_chunk_rows<float>(fn, 48, 4096, vocab) == 48);                       // the caller's
+    CHECK(prefrl::detail::linear_pair_chunk_rows<double>(fn, 0, 4096, vocab) == (64 << 20) / 256000);  // 262: capped
+    CHECK(prefrl::detail::linear_chunk_rows<float>(fn, 0, vocab) == 131);  // the other kernels: 16 MiB
+}
+
 TEST_CASE("linear kernels' gradients match central differences", "[kernel][linear][gradient]") {
     const auto c = make_case<double>(9, 4, 13, 43);
     row_matrix<double> d_hidden(9, 4), d_weight(13, 4);
@@ -194,6 +232,18 @@ TEMPLATE_TEST_CASE("linear kernels give bitwise identical results on 1 and 2 thr
     };
     const auto one = run(1);
     const auto two = run(2);
+    {  // many vocabulary slices: d_hidden's groups of slices split over the threads
+        const auto wide = make_case<T>(40, 6, 9000, 47);
+        const auto run_wide = [&](int threads) {
+            omp_set_num_threads(threads);
+            row_matrix<T> d_hidden(40, 6), d_weight(9000, 6);
+            (void)kernel::linear_cross_entropy(wide.hidden, wide.weight, wide.labels, wide.mask, d_hidden, d_weight);
+            return std::pair{d_hidden, d_weight};
+        };
+        const auto wide_one = run_wide(1), wide_two = run_wide(2);
+        CHECK(wide_one.first == wide_two.first);
+        CHECK(wide_one.second == wide_two.second);
+    }
     CHECK(std::get<0>(one) == std::get<0>(two));
     CHECK(std::get<1>(one) == std::get<1>(two));
     CHECK(std::get<2>(one) == std::get<2>(two));

@@ -19,15 +19,16 @@
 /// Rows go in chunks: a chunk's logits `H_c W^T` are formed in one buffer, a slice of 2048
 /// vocabulary entries per task (tasks split over threads when OpenMP is on, each an Eigen GEMM),
 /// the row kernels of `token_logprobs` take its log-sum-exps and turn it into d_logits in place,
-/// and per slice two more products add its rows of d_weight and a partial d_hidden. Only rows
-/// with a nonzero mask are computed (masked rows get d_hidden = 0 and may carry any label).
-/// Extra memory: the chunk buffer, `chunk_rows * vocab` entries (by default about 16 MB), and
-/// the slices' partial d_hidden, `chunk_rows * hidden_size` per slice, kept per calling thread
-/// and reused by the next call, plus O(rows).
+/// and two more products give the chunk's share of d_weight (per slice) and its rows of
+/// d_hidden (per group of slices, four groups). Only rows with a nonzero mask are computed
+/// (masked rows get d_hidden = 0 and may carry any label). Extra memory: the chunk buffer,
+/// `chunk_rows * vocab` entries (by default 16 MiB), and three partial d_hidden of
+/// `chunk_rows * hidden_size` entries (four when the chunk's rows are not consecutive, plus
+/// their gathered hidden rows), kept per calling thread and reused by the next call, plus O(rows).
 ///
-/// Deterministic: the chunks and slices depend on the shapes only, each product runs on one
-/// thread with a serial GEMM's blocking, d_weight adds the chunks in order and d_hidden the
-/// slices in order, so 1 and 2 threads give the same bits. (Called from inside your own OpenMP
+/// Deterministic: the chunks, slices and groups depend on the shapes only, each product runs on
+/// one thread with a serial GEMM's blocking, d_weight adds the chunks in order and d_hidden the
+/// groups in order, so 1 and 2 threads give the same bits. (Called from inside your own OpenMP
 /// parallel region, Eigen may pick a threaded blocking and round differently.)
 
 #include <Eigen/Core>
@@ -36,6 +37,7 @@
 #include <cmath>
 #include <concepts>
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -51,8 +53,9 @@ namespace prefrl::kernel {
 
 /// Options of the fused linear kernels.
 struct linear_logprobs_options {
-    /// Rows per chunk; 0: the library picks about 16 MB of logits per chunk (128 rows of a
-    /// 32000-entry float vocabulary), at least 16 rows.
+    /// Rows per chunk; 0: the library picks 16 MiB of logits per chunk (131 rows of a
+    /// 32000-entry float vocabulary), at least 16 rows; for the pair losses
+    /// (`preference::from_hidden`) a tenth of the whole batch's logits, between 16 and 64 MiB.
     index_t chunk_rows = 0;
 };
 
@@ -75,13 +78,21 @@ struct linear_cross_entropy_result {
 
 namespace prefrl::detail {
 
-/// Logits per chunk, the default: 16 MB of entries.
+/// Logits per chunk, the default: 16 MiB of entries.
 inline constexpr std::size_t linear_chunk_bytes = std::size_t{16} << 20;
+
+/// The most logits per chunk the pair losses choose by default (64 MiB: one pair of two
+/// 256-token sequences over a 32000-entry float vocabulary).
+inline constexpr std::size_t linear_pair_chunk_bytes = std::size_t{64} << 20;
 
 /// Vocabulary entries per slice of the products. Each slice's products run on one thread
 /// (Eigen's own GEMM threading picks its blocking from the thread count, so it would round
 /// differently on 1 and 2 threads); d_hidden sums the slices' partial products in slice order.
 inline constexpr Eigen::Index linear_vocab_slice = 2048;
+
+/// Groups of consecutive slices whose d_hidden products run on one thread each: the partial
+/// d_hidden kept is `linear_hidden_groups - 1` chunks of `[rows, hidden_size]`, not one per slice.
+inline constexpr Eigen::Index linear_hidden_groups = 4;
 
 /// The chunk size: the caller's, or `linear_chunk_bytes` worth of logit rows (at least 16).
 template <class T>
@@ -90,6 +101,22 @@ Eigen::Index linear_chunk_rows(std::string_view fn, index_t requested, Eigen::In
     if (requested > 0) return static_cast<Eigen::Index>(requested);
     const auto per_row = static_cast<std::size_t>(vocab) * sizeof(T);
     return static_cast<Eigen::Index>(std::max<std::size_t>(16, linear_chunk_bytes / per_row));
+}
+
+/// The chunk size of the pair losses: the caller's; by default a tenth of the whole batch's
+/// logits, at least `linear_chunk_bytes` and at most `linear_pair_chunk_bytes`. A pair longer than
+/// a chunk forms only its first rows' logits twice (its first chunk is the short one), so the
+/// larger chunk of a large batch saves products, while the step's extra memory stays near a
+/// tenth of the logits it never forms whole (an eager step holds them, their log-softmax and
+/// their gradient).
+template <class T>
+Eigen::Index linear_pair_chunk_rows(std::string_view fn, index_t requested, Eigen::Index rows, Eigen::Index vocab) {
+    if (requested != 0) return linear_chunk_rows<T>(fn, requested, vocab);
+    const auto per_row = static_cast<std::size_t>(vocab) * sizeof(T);
+    const auto tenth_rows = static_cast<std::size_t>(rows) / 10;
+    const std::size_t tenth = tenth_rows > SIZE_MAX / per_row ? SIZE_MAX : tenth_rows * per_row;
+    const std::size_t bytes = std::clamp(tenth, linear_chunk_bytes, linear_pair_chunk_bytes);
+    return static_cast<Eigen::Index>(std::max<std::size_t>(16, bytes / per_row));
 }
 
 /// Which rows are computed, in which order, cut into chunks: `rows[ends[k-1] .. ends[k])` is
@@ -269,29 +296,47 @@ public:
     }
 
     /// With d_logits D_c in the buffer: d_weight (+)= D_c^T H_c (the chunks added in the order
-    /// they come) and the chunk's rows of d_hidden = D_c W, per vocabulary slice on one thread
-    /// each, the slices' partial d_hidden added in slice order.
+    /// they come), per vocabulary slice on one thread each; then the chunk's rows of
+    /// d_hidden = D_c W, per group of consecutive slices on one thread each (a group adds its
+    /// slices' products in order), the groups' partial sums added in group order. The first
+    /// group writes straight into d_hidden when the chunk's rows are consecutive.
     void products(matrix_ref<T>& d_hidden, matrix_ref<T>& d_weight) {
         const auto h_c = chunk_hidden();
         const map z = logits();
-        if (ws_.d_hidden.size() < static_cast<std::size_t>(slices_ * c_ * width_))
-            ws_.d_hidden.resize(static_cast<std::size_t>(slices_ * c_ * width_));
         const bool first = first_product_;
         PREFRL_PARALLEL_FOR_ALWAYS
         for (Eigen::Index s = 0; s < slices_; ++s) {
             const Eigen::Index v0 = s * linear_vocab_slice, len = std::min(linear_vocab_slice, vocab_ - v0);
-            const auto z_s = z.middleCols(v0, len);
             if (first)
-                d_weight.middleRows(v0, len).noalias() = z_s.transpose() * h_c;
+                d_weight.middleRows(v0, len).noalias() = z.middleCols(v0, len).transpose() * h_c;
             else
-                d_weight.middleRows(v0, len).noalias() += z_s.transpose() * h_c;
-            map(ws_.d_hidden.data() + s * c_ * width_, c_, width_).noalias() = z_s * weight_.middleRows(v0, len);
+                d_weight.middleRows(v0, len).noalias() += z.middleCols(v0, len).transpose() * h_c;
         }
-        map d_h(ws_.d_hidden.data(), c_, width_);
-        for (Eigen::Index s = 1; s < slices_; ++s) d_h += map(ws_.d_hidden.data() + s * c_ * width_, c_, width_);
-        if (contiguous_)
-            d_hidden.middleRows(rows_[0], c_) = d_h;
-        else
+        const Eigen::Index groups = std::min(linear_hidden_groups, slices_);
+        const Eigen::Index buffered = contiguous_ ? groups - 1 : groups;  // partial sums not in d_hidden
+        if (ws_.d_hidden.size() < static_cast<std::size_t>(buffered * c_ * width_))
+            ws_.d_hidden.resize(static_cast<std::size_t>(buffered * c_ * width_));
+        auto partial = [&](Eigen::Index g) {  // where group g's sum goes
+            using out_map = Eigen::Map<row_matrix<T>, 0, Eigen::OuterStride<>>;
+            if (contiguous_ && g == 0) return out_map(d_hidden.row(rows_[0]).data(), c_, width_, Eigen::OuterStride<>(d_hidden.outerStride()));
+            const Eigen::Index k = contiguous_ ? g - 1 : g;
+            return out_map(ws_.d_hidden.data() + k * c_ * width_, c_, width_, Eigen::OuterStride<>(width_));
+        };
+        PREFRL_PARALLEL_FOR_ALWAYS
+        for (Eigen::Index g = 0; g < groups; ++g) {
+            auto out = partial(g);
+            const Eigen::Index s0 = g * slices_ / groups, s1 = (g + 1) * slices_ / groups;
+            for (Eigen::Index s = s0; s < s1; ++s) {
+                const Eigen::Index v0 = s * linear_vocab_slice, len = std::min(linear_vocab_slice, vocab_ - v0);
+                if (s == s0)
+                    out.noalias() = z.middleCols(v0, len) * weight_.middleRows(v0, len);
+                else
+                    out.noalias() += z.middleCols(v0, len) * weight_.middleRows(v0, len);
+            }
+        }
+        auto d_h = partial(0);
+        for (Eigen::Index g = 1; g < groups; ++g) d_h += partial(g);
+        if (!contiguous_)
             for (Eigen::Index i = 0; i < c_; ++i) d_hidden.row(rows_[i]) = d_h.row(i);
         first_product_ = false;
     }

@@ -152,9 +152,11 @@ namespace prefrl::preference {
 /// A loss that is a mean of per-pair terms (`SeparablePairLoss`: DPO and most of its family)
 /// runs pair by pair: groups of whole pairs, each group's loss and gradient exact. A group that
 /// fits in a chunk is one pass (its logits formed once); a pair longer than a chunk forms the
-/// logits of its last chunk once and of its earlier chunks twice (a pair of 512 rows in
-/// chunks of 128: 7 chunk products of logits instead of the 8 of a forward and a backward;
-/// raise `options.chunk_rows` to trade memory for the one pass). Other losses (AOT's sort
+/// logits of its last chunk once and of its earlier chunks twice, the first chunk the short
+/// one (a pair of 512 rows in chunks of 128: 896 rows of logits formed instead of the 1024 of
+/// a forward and a backward). The default chunk is a tenth of the batch's logits, between 16
+/// and 64 MiB (409 rows at [4096 rows, vocab 32000] in float: 615 rows formed per pair); raise
+/// `options.chunk_rows` to trade memory for the one pass. Other losses (AOT's sort
 /// couples the batch) take two passes: the forward, the loss on the whole batch, then the
 /// backward, which forms each chunk's logits again.
 ///
@@ -180,7 +182,7 @@ auto from_hidden(const Loss& loss, const Eigen::MatrixBase<H>& hidden, const Eig
             sequence_steps);
     const Eigen::Index pairs = h.rows() / sequence_steps;
     detail::check_step_reference(fn, ref_chosen, ref_rejected, static_cast<std::size_t>(pairs));
-    const Eigen::Index chunk = detail::linear_chunk_rows<T>(fn, options.chunk_rows, w.rows());
+    const Eigen::Index chunk = detail::linear_pair_chunk_rows<T>(fn, options.chunk_rows, h.rows(), w.rows());
     const vector<T> lengths = kernel::sequence_sums<T>(mask, steps);
 
     const auto batch_of = [&](const vector<T>& sequence, Eigen::Index p0, Eigen::Index count) {
