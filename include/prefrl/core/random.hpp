@@ -101,7 +101,7 @@ T normal(G& rng) {
     return static_cast<T>(std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2));
 }
 
-/// Normal N(mean, stddev^2); stddev must be >= 0.
+/// Normal N(mean, stddev^2); mean and stddev must be finite, stddev >= 0.
 template <std::floating_point T, RandomGenerator G>
 T normal(T mean, T stddev, G& rng) {
     require_finite("prefrl::normal", "mean", mean);
