@@ -87,7 +87,7 @@ inline constexpr std::size_t linear_pair_chunk_bytes = std::size_t{64} << 20;
 
 /// Vocabulary entries per slice of the products. Each slice's products run on one thread
 /// (Eigen's own GEMM threading picks its blocking from the thread count, so it would round
-/// differently on 1 and 2 threads); d_hidden sums the slices' partial products in slice order.
+/// differently on 1 and 2 threads); d_hidden sums its groups of slices in group order.
 inline constexpr Eigen::Index linear_vocab_slice = 2048;
 
 /// Groups of consecutive slices whose d_hidden products run on one thread each: the partial
@@ -318,7 +318,8 @@ public:
             ws_.d_hidden.resize(static_cast<std::size_t>(buffered * c_ * width_));
         auto partial = [&](Eigen::Index g) {  // where group g's sum goes
             using out_map = Eigen::Map<row_matrix<T>, 0, Eigen::OuterStride<>>;
-            if (contiguous_ && g == 0) return out_map(d_hidden.row(rows_[0]).data(), c_, width_, Eigen::OuterStride<>(d_hidden.outerStride()));
+            if (contiguous_ && g == 0)
+                return out_map(d_hidden.row(rows_[0]).data(), c_, width_, Eigen::OuterStride<>(d_hidden.outerStride()));
             const Eigen::Index k = contiguous_ ? g - 1 : g;
             return out_map(ws_.d_hidden.data() + k * c_ * width_, c_, width_, Eigen::OuterStride<>(width_));
         };
