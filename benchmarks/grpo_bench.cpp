@@ -6,7 +6,9 @@
 // `policy_loss:<loss_type>/threads:N` calls the loss on a ragged off-policy batch (lengths
 // uniform in [T/4, T], a reference model, beta = 0.04) with a caller-owned d_logps buffer;
 // `floor_token_read_write` reads the 5 [B, T] inputs and writes d_logps once (an Eigen pass);
-// `grpo_from_logits` is the whole step from logits into a reused d_logits.
+// `grpo_from_logits` is the whole step from logits into a reused d_logits,
+// `grpo_from_logits_in_place` the same with the gradient written over the logits, and
+// `floor_logits_copy` one read of the logits and one write of a [rows, vocab] buffer.
 // benchmarks/compare/compare_grpo.py puts these beside TRL's `_compute_loss` in PyTorch.
 
 #include <benchmark/benchmark.h>
@@ -93,37 +95,84 @@ void floor_token_read_write(benchmark::State& state) {
     }
 }
 
-void grpo_from_logits(benchmark::State& state) {
-    static const Eigen::Index rows = env_size("PREFRL_BENCH_ROWS", 4096), vocab = env_size("PREFRL_BENCH_VOCAB", 32000);
-    static const Eigen::Index completions = 16, steps = std::max<Eigen::Index>(1, rows / completions);
-    static prefrl::row_matrix<float> logits = [] {
-        prefrl::row_matrix<float> z(completions * steps, vocab);
+// GRPO from logits [16 completions x T steps, vocab]: the logits, labels and batch, built once.
+struct logits_data {
+    Eigen::Index rows = env_size("PREFRL_BENCH_ROWS", 4096), vocab = env_size("PREFRL_BENCH_VOCAB", 32000);
+    Eigen::Index completions = 16, steps = std::max<Eigen::Index>(1, rows / completions);
+    prefrl::row_matrix<float> logits;
+    std::vector<prefrl::index_t> labels;
+    std::vector<float> mask, advantages, old, ref;
+    logits_data() : logits(completions * steps, vocab) {
         prefrl::generator rng(5);
-        for (Eigen::Index i = 0; i < z.size(); ++i) z.data()[i] = 4.0f * prefrl::normal<float>(rng);
-        return z;
-    }();
-    static prefrl::row_matrix<float> d_logits = prefrl::row_matrix<float>::Zero(completions * steps, vocab);
-    const auto n = static_cast<std::size_t>(completions * steps);
-    std::vector<prefrl::index_t> labels(n);
-    prefrl::generator rng(6);
-    for (auto& l : labels) l = prefrl::uniform_index(vocab, rng);
-    const std::vector<float> mask(n, 1.0f), advantages(static_cast<std::size_t>(completions), 0.5f);
-    const auto lp = prefrl::kernel::token_logprobs(logits, labels, mask);
-    std::vector<float> old(n), ref(n);
-    for (std::size_t k = 0; k < n; ++k) {
-        old[k] = lp[static_cast<Eigen::Index>(k)] + 0.1f * prefrl::normal<float>(rng);
-        ref[k] = lp[static_cast<Eigen::Index>(k)] + 0.1f * prefrl::normal<float>(rng);
+        for (Eigen::Index i = 0; i < logits.size(); ++i) logits.data()[i] = 4.0f * prefrl::normal<float>(rng);
+        const auto n = static_cast<std::size_t>(completions * steps);
+        labels.resize(n);
+        prefrl::generator rng2(6);
+        for (auto& l : labels) l = prefrl::uniform_index(vocab, rng2);
+        mask.assign(n, 1.0f);
+        advantages.assign(static_cast<std::size_t>(completions), 0.5f);
+        const auto lp = prefrl::kernel::token_logprobs(logits, labels, mask);
+        old.resize(n);
+        ref.resize(n);
+        for (std::size_t k = 0; k < n; ++k) {
+            old[k] = lp[static_cast<Eigen::Index>(k)] + 0.1f * prefrl::normal<float>(rng2);
+            ref[k] = lp[static_cast<Eigen::Index>(k)] + 0.1f * prefrl::normal<float>(rng2);
+        }
     }
-    const grpo::token_batch<float> batch{completions, steps, {}, mask, advantages, old, ref};
-    const grpo::policy_loss loss{.loss = grpo::loss_type::grpo, .beta = 0.04};
+    grpo::token_batch<float> batch() const { return {completions, steps, {}, mask, advantages, old, ref}; }
+};
+
+logits_data& logits_inputs() {
+    static logits_data data;
+    return data;
+}
+
+const grpo::policy_loss logits_loss{.loss = grpo::loss_type::grpo, .beta = 0.04};
+
+// The whole step into a reused d_logits buffer (the logits kept).
+void grpo_from_logits(benchmark::State& state) {
+    auto& in = logits_inputs();
+    static prefrl::row_matrix<float> d_logits = prefrl::row_matrix<float>::Zero(in.logits.rows(), in.logits.cols());
+    const auto batch = in.batch();
     set_threads(state);
     for (auto _ : state) {
-        auto r = grpo::from_logits(loss, logits, labels, batch, d_logits);
+        auto r = grpo::from_logits(logits_loss, in.logits, in.labels, batch, d_logits);
         benchmark::DoNotOptimize(r.value);
         benchmark::ClobberMemory();
     }
-    state.counters["rows"] = static_cast<double>(completions * steps);
-    state.counters["vocab"] = static_cast<double>(vocab);
+    state.counters["rows"] = static_cast<double>(in.logits.rows());
+    state.counters["vocab"] = static_cast<double>(in.logits.cols());
+}
+
+// The same step with d_logits = logits (the gradient overwrites the logits, which a training
+// step no longer needs). The logits are copied back outside the timed region each iteration.
+void grpo_from_logits_in_place(benchmark::State& state) {
+    auto& in = logits_inputs();
+    static prefrl::row_matrix<float> buffer = in.logits;
+    const auto batch = in.batch();
+    set_threads(state);
+    for (auto _ : state) {
+        state.PauseTiming();
+        buffer = in.logits;
+        state.ResumeTiming();
+        auto r = grpo::from_logits(logits_loss, buffer, in.labels, batch, buffer);
+        benchmark::DoNotOptimize(r.value);
+        benchmark::ClobberMemory();
+    }
+}
+
+// The memory floor of the step: one read of the logits and one write of d_logits, as an
+// Eigen copy row by row (rows split over the threads as the kernels split them).
+void floor_logits_copy(benchmark::State& state) {
+    auto& in = logits_inputs();
+    static prefrl::row_matrix<float> out = prefrl::row_matrix<float>::Zero(in.logits.rows(), in.logits.cols());
+    set_threads(state);
+    for (auto _ : state) {
+        PREFRL_PARALLEL_FOR_IF(true)
+        for (Eigen::Index r = 0; r < in.logits.rows(); ++r) out.row(r) = in.logits.row(r);
+        benchmark::DoNotOptimize(out.data());
+        benchmark::ClobberMemory();
+    }
 }
 
 void threads_1_2(benchmark::internal::Benchmark* b) {
@@ -138,6 +187,8 @@ void threads_1_2(benchmark::internal::Benchmark* b) {
 
 BENCHMARK(floor_token_read_write)->Apply(threads_1_2);
 BENCHMARK(grpo_from_logits)->Apply(threads_1_2);
+BENCHMARK(grpo_from_logits_in_place)->Apply(threads_1_2);
+BENCHMARK(floor_logits_copy)->Apply(threads_1_2);
 
 int main(int argc, char** argv) {
     using grpo::loss_type;

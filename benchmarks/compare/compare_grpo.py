@@ -168,10 +168,18 @@ def main():
         summary.append(f"policy_loss_{t}t_min_speedup={min(speedups):.2f}")
         mine = ours[("grpo_from_logits", t)]
         theirs = min(child(args, t, {}, "--torch-logits-worker"), child(args, t, REUSE_MEMORY, "--torch-logits-worker"))
-        print(f"{'GRPO from logits':<24}{t:>8}{mine:>9.2f}{theirs:>10.2f}{theirs / mine:>8.1f}x   [{args.rows}, {args.vocab}]")
+        copy = ours[("floor_logits_copy", t)]
+        print(f"{'GRPO from logits':<24}{t:>8}{mine:>9.2f}{theirs:>10.2f}{theirs / mine:>8.1f}x{mine / copy:>7.1f}x"
+              f"   [{args.rows}, {args.vocab}]")
+        in_place = ours[("grpo_from_logits_in_place", t)]
+        print(f"{'  in place (d = logits)':<24}{t:>8}{in_place:>9.2f}{theirs:>10.2f}{theirs / in_place:>8.1f}x"
+              f"{in_place / copy:>7.1f}x")
+        print(f"{'floor (copy the logits)':<24}{t:>8}{copy:>9.2f}")
         summary.append(f"grpo_from_logits_{t}t_speedup={theirs / mine:.2f}")
+        summary.append(f"grpo_from_logits_in_place_{t}t_speedup={theirs / in_place:.2f}")
     print("\nPyTorch: TRL's _compute_loss lines + backward, the faster of glibc's default allocator and freed memory kept;")
-    print("speedup = PyTorch / prefrl; /floor = prefrl / floor_token_read_write at the same thread count")
+    print("speedup = PyTorch / prefrl; /floor = prefrl / floor_token_read_write (policy losses) or / floor_logits_copy")
+    print("(from logits) at the same thread count")
     print("result: " + " ".join(summary))
 
 

@@ -294,6 +294,27 @@ std::vector<row> value_mdp_and_optim_rows() {
          [=] { (void)prefrl::mdp::finite_horizon_return_law(mdp, 5, 3, [](index_t, index_t, double) { return index_t{0}; }); },
          {"prefrl::mdp::finite_horizon_return_law", "start"}},
         {"cvar_optimal_policy: alpha 2", [=] { (void)prefrl::mdp::cvar_optimal_policy(mdp, 0, 3, 2.0); }, {"prefrl::mdp::cvar_optimal_policy", "alpha"}},
+        // the returned policy's arguments (t past the horizon recursed without end before)
+        {"cvar_solution::policy: t past the horizon",
+         [=] { (void)prefrl::mdp::cvar_optimal_policy(mdp, 0, 3, 0.5).policy(4, 0, 0.0); },
+         {"prefrl::mdp::cvar_solution::policy", "t must be in [0, 3]", "got 4"}},
+        {"cvar_solution::policy: t negative",
+         [=] { (void)prefrl::mdp::cvar_optimal_policy(mdp, 0, 3, 0.5).policy(-1, 0, 0.0); },
+         {"prefrl::mdp::cvar_solution::policy", "got -1"}},
+        {"cvar_solution::policy: state out of range",
+         [=] { (void)prefrl::mdp::cvar_optimal_policy(mdp, 0, 3, 0.5).policy(0, 5, 0.0); },
+         {"prefrl::mdp::cvar_solution::policy", "s must be in [0, 5)"}},
+        {"cvar_solution::policy: accumulated NaN",
+         [=] { (void)prefrl::mdp::cvar_optimal_policy(mdp, 0, 3, 0.5).policy(0, 0, nan); },
+         {"prefrl::mdp::cvar_solution::policy", "accumulated", "nan"}},
+        {"categorical_return_laws::means: 4 columns for 3 atoms",
+         [] {
+             prefrl::mdp::categorical_return_laws<double> laws;
+             laws.support = prefrl::vector<double>::Zero(3);
+             laws.probabilities = row_matrix<double>::Zero(2, 4);
+             (void)laws.means();
+         },
+         {"prefrl::mdp::categorical_return_laws::means", "4 columns", "3 atoms"}},
         {"garnet: branching above states", [] { prefrl::generator g(1); (void)prefrl::mdp::garnet<double>(3, 2, 5, 0.9, g); }, {"prefrl::mdp::garnet", "branching"}},
         {"garnet: gamma NaN", [] { prefrl::generator g(1); (void)prefrl::mdp::garnet<double>(3, 2, 2, nan, g); }, {"prefrl::mdp::garnet", "gamma"}},
         {"cvar: alpha 0",
@@ -337,6 +358,85 @@ std::vector<row> value_mdp_and_optim_rows() {
     };
 }
 
+// Entry points a scan of the public headers found without a row: the recovering bandits'
+// schedule, the LSA updates called on their own, the KL-UCB index and OPE's ground truth.
+std::vector<row> schedule_lsa_and_ope_rows() {
+    namespace bandit = prefrl::bandit;
+    namespace icl = prefrl::icl;
+    const bandit::recovering_means r{{0.2, 0.6}, {0.4, 0.5}};
+    const bandit::periodic_schedule every{{1, 2}, {0, 1}};
+    const std::string pulls = "prefrl::bandit::scheduled_pulls";
+    const auto layer = icl::gd_layer<double>(2, 3, 0.5);
+    const icl::token_matrix<double> tokens = icl::token_matrix<double>::Ones(3, 4), wide = icl::token_matrix<double>::Ones(5, 4);
+    const row_matrix<double> dist = row_matrix<double>::Constant(2, 2, 0.5), q = row_matrix<double>::Ones(2, 2);
+    return {
+        {"scheduled_pulls: idle 0 (read R_i(-1) before)",
+         [=] { (void)bandit::scheduled_pulls(every, r, 1, std::vector<index_t>{0, 1}, 0); }, {pulls, "idle[0] must be in [1, 2]", "got 0"}},
+        {"scheduled_pulls: idle past d_max", [=] { (void)bandit::scheduled_pulls(every, r, 1, std::vector<index_t>{1, 3}, 0); }, {pulls, "idle[1]"}},
+        {"scheduled_pulls: idle of 1 entry for 2 arms", [=] { (void)bandit::scheduled_pulls(every, r, 1, std::vector<index_t>{1}, 0); }, {pulls, "idle has 1"}},
+        {"scheduled_pulls: a schedule of 3 arms for 2",
+         [=] { (void)bandit::scheduled_pulls(bandit::periodic_schedule{{1, 1, 1}, {0, 0, 0}}, r, 1, std::vector<index_t>{1, 1}, 0); },
+         {pulls, "3 periods"}},
+        {"scheduled_pulls: offset past the period",
+         [=] { (void)bandit::scheduled_pulls(bandit::periodic_schedule{{2, 2}, {0, 2}}, r, 1, std::vector<index_t>{1, 1}, 0); },
+         {pulls, "offset[1] must be in [0, 2)"}},
+        {"scheduled_pulls: negative period",
+         [=] { (void)bandit::scheduled_pulls(bandit::periodic_schedule{{-1, 2}, {0, 0}}, r, 1, std::vector<index_t>{1, 1}, 0); },
+         {pulls, "period[0] must be >= 0"}},
+        {"scheduled_pulls: K = 0", [=] { (void)bandit::scheduled_pulls(every, r, 0, std::vector<index_t>{1, 1}, 0); }, {pulls, "K must be >= 1"}},
+        {"scheduled_pulls: t negative", [=] { (void)bandit::scheduled_pulls(every, r, 1, std::vector<index_t>{1, 1}, -1); }, {pulls, "t must be >= 0"}},
+        {"schedule_average_reward: offset past the period",
+         [=] { (void)bandit::schedule_average_reward(bandit::periodic_schedule{{2, 2}, {0, 5}}, r, 1, 10); },
+         {"prefrl::bandit::schedule_average_reward", "offset[1]"}},
+        {"lsa_update: tokens of D = 5 for a layer of D = 3 (named lsa_forward before)",
+         [=] { (void)icl::lsa_update(layer, wide); }, {"prefrl::icl::lsa_update:", "D = 5"}},
+        {"lsa_update: one column", [=] { (void)icl::lsa_update(layer, icl::token_matrix<double>(icl::token_matrix<double>::Ones(3, 1))); },
+         {"prefrl::icl::lsa_update:", "1 columns"}},
+        {"lsa_update_backward: upstream of another shape (named lsa_backward before)",
+         [=] {
+             auto g = icl::lsa_gradients<double>::zeros_like(layer);
+             (void)icl::lsa_update_backward(layer, tokens, icl::token_matrix<double>(icl::token_matrix<double>::Ones(3, 3)), g);
+         },
+         {"prefrl::icl::lsa_update_backward:", "upstream is 3 x 3"}},
+        {"lsa_forward: still names itself", [=] { (void)icl::lsa_forward(layer, wide); }, {"prefrl::icl::lsa_forward:", "D = 5"}},
+        {"lsa_batch_loss_and_gradients: a layer of the wrong size names the batch function",
+         [=] {
+             std::vector<icl::regression_task<double>> tasks{icl_task(4)};
+             std::vector<icl::lsa_layer<double>> layers{layer};
+             std::vector<icl::lsa_gradients<double>> g{icl::lsa_gradients<double>::zeros_like(layer)};
+             (void)icl::lsa_batch_loss_and_gradients<double>(layers, tasks, g);
+         },
+         {"prefrl::icl::lsa_batch_loss_and_gradients:"}},
+        {"kl_ucb_index: mu 2 (named kl_ucb_upper_bound before)", [] { (void)bandit::kl_ucb_index(2.0, 3, 10); },
+         {"prefrl::bandit::kl_ucb_index:", "mu must be in [0, 1]", "got 2"}},
+        {"kl_ucb_index: mu NaN", [] { (void)bandit::kl_ucb_index(nan, 3, 10); }, {"prefrl::bandit::kl_ucb_index:", "mu"}},
+        {"kl_ucb_index: c +inf", [] { (void)bandit::kl_ucb_index(0.5, 3, 10, inf); }, {"prefrl::bandit::kl_ucb_index:", "c must be finite"}},
+        {"policy_value: NaN probability (a NaN value before)",
+         [=] {
+             row_matrix<double> bad = dist;
+             bad(1, 0) = nan;
+             (void)prefrl::ope::policy_value(bad, q);
+         },
+         {"prefrl::ope::policy_value", "action_dist(1, 0)", "nan"}},
+        {"policy_value: probability 1.5",
+         [=] {
+             row_matrix<double> bad = dist;
+             bad(0, 1) = 1.5;
+             (void)prefrl::ope::policy_value(bad, q);
+         },
+         {"prefrl::ope::policy_value", "action_dist(0, 1)"}},
+        {"policy_value: q +inf",
+         [=] {
+             row_matrix<double> bad = q;
+             bad(0, 0) = inf;
+             (void)prefrl::ope::policy_value(dist, bad);
+         },
+         {"prefrl::ope::policy_value", "q(0, 0)", "inf"}},
+        {"policy_value: q of another shape", [=] { (void)prefrl::ope::policy_value(dist, row_matrix<double>(row_matrix<double>::Ones(2, 3))); },
+         {"prefrl::ope::policy_value", "q is 2 x 3"}},
+    };
+}
+
 }  // namespace
 
 TEST_CASE("battery: sampling, KL-UCB, Thompson and online mirror descent helpers", "[robustness][battery]") {
@@ -357,6 +457,10 @@ TEST_CASE("battery: categorical helpers, preference games, rankings and TRL's se
 
 TEST_CASE("battery: projection, policy-gradient terms, MDP inputs and optimizer helpers", "[robustness][battery]") {
     check(value_mdp_and_optim_rows());
+}
+
+TEST_CASE("battery: recovering-bandit schedules, LSA updates on their own, the KL-UCB index, OPE's ground truth", "[robustness][battery]") {
+    check(schedule_lsa_and_ope_rows());
 }
 
 TEST_CASE("extreme but valid: GD that diverges has an infinite loss, not NaN", "[robustness][battery]") {

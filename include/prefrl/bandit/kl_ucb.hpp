@@ -56,6 +56,7 @@ inline double kl_ucb_upper_bound(double mu, double delta) {
 /// `kl_ucb_upper_bound(mu, (ln t + c ln(max(ln t, 1))) / n)`.
 inline double kl_ucb_index(double mu, index_t n, index_t t, double c = 0.0) {
     constexpr auto fn = "prefrl::bandit::kl_ucb_index";
+    require(mu >= 0.0 && mu <= 1.0, fn, "mu must be in [0, 1], got ", mu);
     require(n >= 1, fn, "n must be >= 1, got ", n);
     require(t >= 1, fn, "t must be >= 1, got ", t);
     require_non_negative(fn, "c", c);

@@ -199,10 +199,13 @@ inline constexpr index_t recovering_balance_window = index_t{1} << 20;
     return out;
 }
 
-/// The arms a periodic schedule pulls in period t given the current idle times: the due arms,
-/// or, when more than K are due, the K with the largest `R_i(idle_i)` (the rest wait).
-[[nodiscard]] inline std::vector<index_t> scheduled_pulls(const periodic_schedule& s, const recovering_means& r, index_t k,
-                                                          std::span<const index_t> idle, index_t t) {
+}  // namespace prefrl::bandit
+
+namespace prefrl::detail {
+
+/// `scheduled_pulls` without its checks (the schedule, idle times and K already checked).
+inline std::vector<index_t> scheduled_pulls_unchecked(const bandit::periodic_schedule& s, const bandit::recovering_means& r,
+                                                      index_t k, std::span<const index_t> idle, index_t t) {
     std::vector<index_t> due;
     for (std::size_t i = 0; i < s.period.size(); ++i)
         if (s.period[i] > 0 && t % s.period[i] == s.offset[i]) due.push_back(static_cast<index_t>(i));
@@ -216,18 +219,50 @@ inline constexpr index_t recovering_balance_window = index_t{1} << 20;
     return due;
 }
 
+/// Checks a schedule against R: one period and offset per arm, periods >= 0 (0 = never
+/// pulled), offsets in [0, period).
+inline void check_periodic_schedule(std::string_view fn, const bandit::periodic_schedule& s, const bandit::recovering_means& r) {
+    require(s.period.size() == r.size() && s.offset.size() == r.size(), fn, "the schedule has ", s.period.size(), " periods and ",
+            s.offset.size(), " offsets, R has ", r.size(), " arms");
+    for (std::size_t i = 0; i < s.period.size(); ++i) {
+        require(s.period[i] >= 0, fn, "period[", i, "] must be >= 0, got ", s.period[i]);
+        require(s.period[i] == 0 || (s.offset[i] >= 0 && s.offset[i] < s.period[i]), fn, "offset[", i, "] must be in [0, ",
+                s.period[i], "), got ", s.offset[i]);
+    }
+}
+
+}  // namespace prefrl::detail
+
+namespace prefrl::bandit {
+
+/// The arms a periodic schedule pulls in period t given the current idle times: the due arms,
+/// or, when more than K are due, the K with the largest `R_i(idle_i)` (the rest wait).
+/// `idle[i]` is in [1, d_max]; t >= 0.
+[[nodiscard]] inline std::vector<index_t> scheduled_pulls(const periodic_schedule& s, const recovering_means& r, index_t k,
+                                                          std::span<const index_t> idle, index_t t) {
+    constexpr auto fn = "prefrl::bandit::scheduled_pulls";
+    prefrl::detail::check_recovering(fn, r, k);
+    prefrl::detail::check_periodic_schedule(fn, s, r);
+    require(idle.size() == r.size(), fn, "idle has ", idle.size(), " entries but R has ", r.size(), " arms");
+    const auto d_max = static_cast<index_t>(r[0].size());
+    for (std::size_t i = 0; i < idle.size(); ++i)
+        require(idle[i] >= 1 && idle[i] <= d_max, fn, "idle[", i, "] must be in [1, ", d_max, "], got ", idle[i]);
+    require(t >= 0, fn, "t must be >= 0, got ", t);
+    return prefrl::detail::scheduled_pulls_unchecked(s, r, k, idle, t);
+}
+
 /// The average expected reward per period of a schedule over `periods` periods, from all idle
 /// counters at d_max.
 [[nodiscard]] inline double schedule_average_reward(const periodic_schedule& s, const recovering_means& r, index_t k, index_t periods) {
     constexpr auto fn = "prefrl::bandit::schedule_average_reward";
     prefrl::detail::check_recovering(fn, r, k);
     require(periods >= 1, fn, "periods must be >= 1, got ", periods);
-    require(s.period.size() == r.size() && s.offset.size() == r.size(), fn, "the schedule has ", s.period.size(), " arms, R has ", r.size());
+    prefrl::detail::check_periodic_schedule(fn, s, r);
     const auto d_max = static_cast<index_t>(r[0].size());
     std::vector<index_t> idle(r.size(), d_max);
     double total = 0.0;
     for (index_t t = 0; t < periods; ++t) {
-        const auto pulls = scheduled_pulls(s, r, k, idle, t);
+        const auto pulls = prefrl::detail::scheduled_pulls_unchecked(s, r, k, idle, t);
         std::vector<bool> pulled(r.size(), false);
         for (index_t i : pulls) {
             total += r[static_cast<std::size_t>(i)][static_cast<std::size_t>(idle[static_cast<std::size_t>(i)] - 1)];
@@ -376,7 +411,7 @@ public:
             current_ = optimistic_means();
             schedule_ = plan_recovering(current_, k_);
         }
-        return scheduled_pulls(schedule_, current_, k_, idle, t);
+        return prefrl::detail::scheduled_pulls_unchecked(schedule_, current_, k_, idle, t);
     }
 
     /// Learns the reward of `arm` pulled after `idle` idle periods.

@@ -87,6 +87,16 @@ T gd_prediction_unchecked(const icl::token_matrix<T>& z, double eta, int steps) 
     return w.dot(z.col(n).head(d));
 }
 
+/// `icl::lsa_update`, naming `fn` (the public function the user called) in its errors.
+template <std::floating_point T>
+icl::token_matrix<T> checked_lsa_update(std::string_view fn, const icl::lsa_layer<T>& layer, const icl::token_matrix<T>& z) {
+    const Eigen::Index dim = z.rows(), columns = z.cols();
+    require(columns >= 2, fn, "tokens must hold at least one context token and the query, got ", columns, " columns");
+    require(dim >= 1, fn, "tokens must have at least one row, got ", dim);
+    check_lsa_layer(fn, layer, dim);
+    return lsa_update_unchecked(layer, z);
+}
+
 }  // namespace prefrl::detail
 
 namespace prefrl::icl {
@@ -95,18 +105,13 @@ namespace prefrl::icl {
 /// its input).
 template <std::floating_point T>
 token_matrix<T> lsa_update(const lsa_layer<T>& layer, const token_matrix<T>& z) {
-    constexpr auto fn = "prefrl::icl::lsa_forward";
-    const Eigen::Index dim = z.rows(), columns = z.cols();
-    require(columns >= 2, fn, "tokens must hold at least one context token and the query, got ", columns, " columns");
-    require(dim >= 1, fn, "tokens must have at least one row, got ", dim);
-    detail::check_lsa_layer(fn, layer, dim);
-    return detail::lsa_update_unchecked(layer, z);
+    return detail::checked_lsa_update("prefrl::icl::lsa_update", layer, z);
 }
 
 /// One layer's forward: the updated tokens (every column, the context too).
 template <std::floating_point T>
 token_matrix<T> lsa_forward(const lsa_layer<T>& layer, const token_matrix<T>& z) {
-    return z + lsa_update(layer, z);
+    return z + detail::checked_lsa_update("prefrl::icl::lsa_forward", layer, z);
 }
 
 /// **Multi-head linear self-attention**: the heads read the same tokens and their updates add,
@@ -122,7 +127,7 @@ template <std::floating_point T>
 token_matrix<T> lsa_forward(const multi_head_lsa_layer<T>& layer, const token_matrix<T>& z) {
     require_non_empty("prefrl::icl::lsa_forward", "heads", layer.heads.size());
     token_matrix<T> out = z;
-    for (const auto& head : layer.heads) out += lsa_update(head, z);
+    for (const auto& head : layer.heads) out += detail::checked_lsa_update("prefrl::icl::lsa_forward", head, z);
     return out;
 }
 
@@ -162,21 +167,19 @@ struct lsa_gradients {
     }
 };
 
-/// The backward pass of one head's update: from the head's input `z` and the
-/// upstream gradient `upstream = dl/dZ'`, adds dl/dW to `gradients` and returns the update's
-/// share of dl/dZ (without the residual's `upstream`).
-///
-///     Kc = W_K C, Vc = W_V C, Qz = W_Q Z, S = Kc^T Qz, M = Vc S, Z' = Z + P M
-///     dP = G M^T, dM = P^T G, dVc = dM S^T, dS = Vc^T dM, dKc = Qz dS^T, dQz = Kc dS
-///     dW_V = dVc C^T, dW_K = dKc C^T, dW_Q = dQz Z^T
-///     dZ = W_Q^T dQz, plus W_V^T dVc + W_K^T dKc on the columns that are keys and values
+}  // namespace prefrl::icl
+
+namespace prefrl::detail {
+
+/// `icl::lsa_update_backward`, naming `fn` in its errors.
 template <std::floating_point T>
-token_matrix<T> lsa_update_backward(const lsa_layer<T>& layer, const token_matrix<T>& z, const token_matrix<T>& upstream,
-                                    lsa_gradients<T>& gradients) {
-    constexpr auto fn = "prefrl::icl::lsa_backward";
+icl::token_matrix<T> checked_lsa_update_backward(std::string_view fn, const icl::lsa_layer<T>& layer, const icl::token_matrix<T>& z,
+                                                 const icl::token_matrix<T>& upstream, icl::lsa_gradients<T>& gradients) {
+    using icl::token_matrix;
+    using icl::weight_matrix;
     require(z.rows() >= 1 && z.cols() >= 2, fn, "tokens must hold at least one context token and the query, got ", z.rows(),
             " x ", z.cols());
-    detail::check_lsa_layer(fn, layer, z.rows());
+    check_lsa_layer(fn, layer, z.rows());
     require(upstream.rows() == z.rows() && upstream.cols() == z.cols(), fn, "upstream is ", upstream.rows(), " x ",
             upstream.cols(), " but the tokens are ", z.rows(), " x ", z.cols());
     auto same_shape = [](const weight_matrix<T>& g, const weight_matrix<T>& w) { return g.rows() == w.rows() && g.cols() == w.cols(); };
@@ -202,12 +205,30 @@ token_matrix<T> lsa_update_backward(const lsa_layer<T>& layer, const token_matri
     return d_z;
 }
 
+}  // namespace prefrl::detail
+
+namespace prefrl::icl {
+
+/// The backward pass of one head's update: from the head's input `z` and the
+/// upstream gradient `upstream = dl/dZ'`, adds dl/dW to `gradients` and returns the update's
+/// share of dl/dZ (without the residual's `upstream`).
+///
+///     Kc = W_K C, Vc = W_V C, Qz = W_Q Z, S = Kc^T Qz, M = Vc S, Z' = Z + P M
+///     dP = G M^T, dM = P^T G, dVc = dM S^T, dS = Vc^T dM, dKc = Qz dS^T, dQz = Kc dS
+///     dW_V = dVc C^T, dW_K = dKc C^T, dW_Q = dQz Z^T
+///     dZ = W_Q^T dQz, plus W_V^T dVc + W_K^T dKc on the columns that are keys and values
+template <std::floating_point T>
+token_matrix<T> lsa_update_backward(const lsa_layer<T>& layer, const token_matrix<T>& z, const token_matrix<T>& upstream,
+                                    lsa_gradients<T>& gradients) {
+    return detail::checked_lsa_update_backward("prefrl::icl::lsa_update_backward", layer, z, upstream, gradients);
+}
+
 /// One layer's analytic backward pass: adds dl/dW to `gradients` and returns dl/dZ, the
 /// residual's `upstream` plus the update's share (`lsa_update_backward`).
 template <std::floating_point T>
 token_matrix<T> lsa_backward(const lsa_layer<T>& layer, const token_matrix<T>& z, const token_matrix<T>& upstream,
                              lsa_gradients<T>& gradients) {
-    return upstream + lsa_update_backward(layer, z, upstream, gradients);
+    return upstream + detail::checked_lsa_update_backward("prefrl::icl::lsa_backward", layer, z, upstream, gradients);
 }
 
 /// A multi-head layer's backward pass: one gradient entry per head.
@@ -216,7 +237,8 @@ token_matrix<T> lsa_backward(const multi_head_lsa_layer<T>& layer, const token_m
                              std::span<lsa_gradients<T>> gradients) {
     require_same_size("prefrl::icl::lsa_backward", "gradients", gradients.size(), "heads", layer.heads.size());
     token_matrix<T> d_z = upstream;
-    for (std::size_t h = 0; h < layer.heads.size(); ++h) d_z += lsa_update_backward(layer.heads[h], z, upstream, gradients[h]);
+    for (std::size_t h = 0; h < layer.heads.size(); ++h)
+        d_z += detail::checked_lsa_update_backward("prefrl::icl::lsa_backward", layer.heads[h], z, upstream, gradients[h]);
     return d_z;
 }
 

@@ -46,7 +46,7 @@ double lsa_batch_loss_and_gradients(std::span<const lsa_layer<T>> layers, std::s
     for (std::size_t l = 0; l < layers.size(); ++l) gradients[l] = lsa_gradients<T>::zeros_like(layers[l]);
     {  // validates every layer's shapes once, before the parallel loop
         token_matrix<T> z = tasks[0].tokens;
-        for (const auto& layer : layers) z += lsa_update(layer, z);
+        for (const auto& layer : layers) z += prefrl::detail::checked_lsa_update(fn, layer, z);
     }
     const std::size_t chunks = (tasks.size() + prefrl::detail::lsa_chunk_tasks - 1) / prefrl::detail::lsa_chunk_tasks;
     const T scale = static_cast<T>(1.0 / static_cast<double>(tasks.size()));

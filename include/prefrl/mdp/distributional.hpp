@@ -26,7 +26,12 @@ struct categorical_return_laws {
     int sweeps = 0;
 
     /// The mean of each state's law.
-    [[nodiscard]] vector<T> means() const { return probabilities * support; }
+    [[nodiscard]] vector<T> means() const {
+        if (probabilities.cols() != support.size())
+            fail("prefrl::mdp::categorical_return_laws::means", "probabilities has ", probabilities.cols(),
+                 " columns but support has ", support.size(), " atoms");
+        return probabilities * support;
+    }
 };
 
 /// **Categorical distributional policy evaluation** (Bellemare et al. 2017; Rowland et al.

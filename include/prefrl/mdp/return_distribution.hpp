@@ -214,7 +214,7 @@ namespace prefrl::mdp {
 struct cvar_solution {
     double threshold = 0.0;  ///< c*, the maximizing c (VaR_alpha of the optimal law)
     double value = 0.0;      ///< CVaR*_alpha = c* + V_f(start, C_0 = -c*) / alpha
-    stock_policy policy;     ///< greedy for V_f on (t, s, C = accumulated - c*)
+    stock_policy policy;     ///< greedy for V_f on (t, s, C = accumulated - c*); t in [0, horizon]
     return_law law;          ///< the exact return law of `policy`
     std::vector<std::pair<double, double>> objective;  ///< (c, c + V_f(start, -c) / alpha) for every candidate c
 };
@@ -272,7 +272,13 @@ cvar_solution cvar_optimal_policy(const tabular_mdp<T>& mdp, index_t start, inde
         }
     }
     const double threshold = out.threshold;
-    out.policy = [v_f, threshold](index_t t, index_t s, double accumulated) { return v_f->best(t, s, accumulated - threshold).second; };
+    out.policy = [v_f, threshold, horizon, states = mdp.states()](index_t t, index_t s, double accumulated) {
+        constexpr auto policy_fn = "prefrl::mdp::cvar_solution::policy";
+        require(t >= 0 && t <= horizon, policy_fn, "t must be in [0, ", horizon, "] (the horizon), got ", t);
+        require(s >= 0 && s < states, policy_fn, "s must be in [0, ", states, "), got ", s);
+        require(std::isfinite(accumulated), policy_fn, "accumulated must be finite, got ", accumulated);
+        return v_f->best(t, s, accumulated - threshold).second;
+    };
     out.law = finite_horizon_return_law(mdp, start, horizon, out.policy);
     return out;
 }

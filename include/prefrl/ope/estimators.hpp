@@ -308,7 +308,12 @@ typename DistDerived::Scalar policy_value(const Eigen::MatrixBase<DistDerived>& 
             ", action_dist is ", action_dist.rows(), " x ", action_dist.cols());
     double total = 0.0;
     for (Eigen::Index i = 0; i < q.rows(); ++i)
-        for (Eigen::Index a = 0; a < q.cols(); ++a) total += static_cast<double>(action_dist(i, a)) * static_cast<double>(q(i, a));
+        for (Eigen::Index a = 0; a < q.cols(); ++a) {
+            const auto p = static_cast<double>(action_dist(i, a)), value = static_cast<double>(q(i, a));
+            require(p >= 0.0 && p <= 1.0, fn, "action_dist(", i, ", ", a, ") must be a probability in [0, 1], got ", p);
+            require(std::isfinite(value), fn, "q(", i, ", ", a, ") must be finite, got ", value);
+            total += p * value;
+        }
     return static_cast<T>(total / static_cast<double>(q.rows()));
 }
 
