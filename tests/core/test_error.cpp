@@ -2,9 +2,11 @@
 
 #include <prefrl/core/error.hpp>
 
+#include <cstddef>
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace {
 
@@ -60,4 +62,21 @@ TEST_CASE("numbers print in the shortest form that reads back") {
     CHECK(prefrl::detail::concat(0.1f) == "0.1");
     CHECK(prefrl::detail::concat(1.0 / 3.0) == "0.3333333333333333");
     CHECK(prefrl::detail::concat(-std::numeric_limits<double>::infinity()) == "-inf");
+    CHECK(prefrl::detail::concat(std::numeric_limits<double>::quiet_NaN()) == "nan");
+    CHECK(prefrl::detail::concat(1e300) == "1e+300");
+    CHECK(prefrl::detail::concat(-2.5f) == "-2.5");
+    CHECK(prefrl::detail::concat(16777217.0) == "16777217");
+    // a subnormal reads back too (std::stod threw std::out_of_range on it)
+    CHECK(prefrl::detail::concat(std::numeric_limits<double>::denorm_min()) == "5e-324");
+    CHECK(prefrl::detail::concat(std::numeric_limits<float>::denorm_min()) == "1e-45");
+}
+
+TEST_CASE("message parts: text, booleans, characters and integers") {
+    const std::string name = "beta";
+    const std::string_view unit = " rows";
+    CHECK(prefrl::detail::concat("f: ", name, " is ", -3, unit) == "f: beta is -3 rows");
+    CHECK(prefrl::detail::concat(true, ' ', false) == "true false");
+    CHECK(prefrl::detail::concat(std::numeric_limits<long long>::min()) == "-9223372036854775808");
+    CHECK(prefrl::detail::concat(std::numeric_limits<std::size_t>::max()) == "18446744073709551615");
+    CHECK(prefrl::detail::concat(static_cast<unsigned char>(7), static_cast<short>(-2)) == "7-2");
 }

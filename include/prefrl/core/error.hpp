@@ -14,12 +14,16 @@
 
 #include <cmath>
 #include <concepts>
+#include <initializer_list>
 #include <cstddef>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 namespace prefrl {
@@ -34,36 +38,76 @@ public:
 
 namespace detail {
 
-/// Writes one part of a message; floating-point values in the shortest form that reads back.
-template <class T>
-void append_value(std::ostringstream& out, const T& value) {
-    if constexpr (std::floating_point<T>) {
-        const double v = static_cast<double>(value);
-        if (!std::isfinite(v)) {
-            out << v;  // nan, inf, -inf
-            return;
-        }
-        for (int digits = 1; digits <= 17; ++digits) {
-            std::ostringstream attempt;
-            attempt.precision(digits);
-            attempt << v;
-            if (digits == 17 || static_cast<T>(std::stod(attempt.str())) == value) {
-                out << attempt.str();
-                return;
-            }
-        }
-    } else if constexpr (std::same_as<T, bool>) {
-        out << (value ? "true" : "false");
-    } else {
-        out << value;
+/// Appends a floating-point value in the shortest `%g` form that reads back as the same `T`
+/// (nan, inf and -inf as the standard streams print them). One function per floating type,
+/// not per message.
+template <std::floating_point T>
+void append_floating(std::string& out, T value) {
+    const auto v = static_cast<double>(value);
+    char text[64];
+    for (int digits = 1; digits <= 17; ++digits) {
+        std::snprintf(text, sizeof text, "%.*g", digits, v);
+        if (!std::isfinite(v) || digits == 17 || static_cast<T>(std::strtod(text, nullptr)) == value) break;
     }
+    out += text;
+}
+
+/// Appends an integer in decimal.
+inline void append_integer(std::string& out, long long value) { out += std::to_string(value); }
+inline void append_integer(std::string& out, unsigned long long value) { out += std::to_string(value); }
+
+/// One part of a message, as text: strings as they are (viewed, not copied), `true` /
+/// `false`, integers in decimal, floating-point values in the shortest form that reads back,
+/// anything else through its `operator<<`.
+class message_part {
+public:
+    template <class T>
+    message_part(const T& value) {  // NOLINT: implicit, so that concat's parts convert
+        if constexpr (std::is_convertible_v<const T&, std::string_view>) {
+            view_ = std::string_view(value);
+            return;
+        } else if constexpr (std::same_as<T, bool>) {
+            view_ = value ? "true" : "false";
+            return;
+        } else if constexpr (std::same_as<T, char>) {
+            text_.assign(1, value);
+        } else if constexpr (std::integral<T> && std::is_signed_v<T>) {
+            append_integer(text_, static_cast<long long>(value));
+        } else if constexpr (std::integral<T>) {
+            append_integer(text_, static_cast<unsigned long long>(value));
+        } else if constexpr (std::floating_point<T>) {
+            append_floating(text_, value);
+        } else {
+            std::ostringstream out;
+            out << value;
+            text_ = out.str();
+        }
+        view_ = text_;
+    }
+    message_part(const message_part&) = delete;
+    message_part& operator=(const message_part&) = delete;
+
+    [[nodiscard]] std::string_view text() const { return view_; }
+
+private:
+    std::string text_;
+    std::string_view view_;
+};
+
+/// The parts joined: one function for every message (the checks instantiate only the
+/// conversions of their parts, which keeps their compile time small).
+inline std::string join_message(std::initializer_list<message_part> parts) {
+    std::size_t size = 0;
+    for (const message_part& part : parts) size += part.text().size();
+    std::string out;
+    out.reserve(size);
+    for (const message_part& part : parts) out += part.text();
+    return out;
 }
 
 template <class... Parts>
 std::string concat(const Parts&... parts) {
-    std::ostringstream out;
-    (append_value(out, parts), ...);
-    return out.str();
+    return join_message({parts...});
 }
 
 }  // namespace detail
