@@ -20,6 +20,7 @@
 #include "prefrl/preference/inpo.hpp"
 #include "prefrl/preference/ipo.hpp"
 #include "prefrl/preference/kto.hpp"
+#include "prefrl/preference/length_controlled.hpp"
 #include "prefrl/preference/nash_md.hpp"
 #include "prefrl/preference/nca.hpp"
 #include "prefrl/preference/orpo.hpp"
