@@ -142,7 +142,8 @@ preference::length_controlled_result length_controlled_fit(std::span<const doubl
 namespace prefrl::preference {
 
 /// **Length-controlled win rate** (Dubois et al. 2024, "Length-Controlled AlpacaEval", §3;
-/// AlpacaEval's `metrics/glm_winrate.py`, GLM `length_controlled_v1`). A judge compared a
+/// tatsu-lab/alpaca_eval's `src/alpaca_eval/metrics/glm_winrate.py` at commit 1020da2, GLM
+/// `length_controlled_v1`). A judge compared a
 /// model's output with a baseline's on each instruction x; `preferences[x]` is the
 /// probability that it preferred the model's (1 the model, 0 the baseline, 0.5 a tie). The GLM
 ///
