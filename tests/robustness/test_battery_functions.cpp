@@ -471,6 +471,48 @@ std::vector<row> schedule_lsa_and_ope_rows() {
                                                     pref::length_controlled_options{.max_iterations = 0});
          },
          {"prefrl::preference::length_controlled_win_rate", "max_iterations"}},
+        {"random_recovering_instance: 0 arms", [] { prefrl::generator g(1); (void)bandit::random_recovering_instance(0, 3, g); },
+         {"prefrl::bandit::random_recovering_instance", "arms and d_max must be >= 1"}},
+        {"random_recovering_instance: arms * d_max overflows",
+         [] { prefrl::generator g(1); (void)bandit::random_recovering_instance(index_t{1} << 40, index_t{1} << 40, g); },
+         {"prefrl::bandit::random_recovering_instance", "arms * d_max", "overflows"}},
+        {"geometric_mixture_logits: m 1.5",
+         [] { (void)pref::geometric_mixture_logits(row_matrix<double>(row_matrix<double>::Zero(2, 3)), row_matrix<double>(row_matrix<double>::Zero(2, 3)), 1.5); },
+         {"prefrl::preference::geometric_mixture_logits", "m"}},
+        {"geometric_mixture_logits: shapes differ",
+         [] { (void)pref::geometric_mixture_logits(row_matrix<double>(row_matrix<double>::Zero(2, 3)), row_matrix<double>(row_matrix<double>::Zero(2, 4)), 0.5); },
+         {"prefrl::preference::geometric_mixture_logits", "reference_logits is 2 x 4"}},
+        {"odice_weights: NaN", [] { (void)prefrl::offline::odice_weights(std::vector<double>{1.0, nan}); },
+         {"prefrl::offline::odice_weights", "delta_forward[1]"}},
+        {"odice_weights: max_weight +inf", [] { (void)prefrl::offline::odice_weights(std::vector<double>{1.0}, inf); },
+         {"prefrl::offline::odice_weights", "max_weight"}},
+        {"row_max: no columns", [] { (void)prefrl::kernel::row_max(row_matrix<double>(row_matrix<double>::Zero(2, 0))); },
+         {"prefrl::kernel::row_max", "logits must not be empty"}},
+        {"token_logprobs_and_backward: 3 upstream entries for 2 rows",
+         [] {
+             const row_matrix<double> z = row_matrix<double>::Zero(2, 3);
+             row_matrix<double> d(2, 3);
+             const std::vector<index_t> labels{0, 1};
+             const std::vector<double> mask{1, 1}, upstream{1, 1, 1};
+             (void)prefrl::kernel::token_logprobs_and_backward(z, labels, mask, upstream, d);
+         },
+         {"prefrl::kernel::token_logprobs_and_backward", "upstream"}},
+        {"lsa_query_loss_and_gradients: 2 gradients for 1 layer",
+         [=] {
+             const std::vector<icl::lsa_layer<double>> layers{icl::gd_layer<double>(2, 4, 0.5)};
+             std::vector<icl::lsa_gradients<double>> g(2, icl::lsa_gradients<double>::zeros_like(layers[0]));
+             (void)icl::lsa_query_loss_and_gradients<double>(layers, icl_task(), g);
+         },
+         {"prefrl::icl::lsa_query_loss_and_gradients", "gradients has 2"}},
+        {"lsa_sensitivity: no layers",
+         [] { (void)icl::lsa_sensitivity<double>(std::span<const icl::lsa_layer<double>>{}, icl_task().tokens); },
+         {"prefrl::icl::lsa_sensitivity", "layers"}},
+        {"compare_lsa: no tasks",
+         [] {
+             const std::vector<icl::lsa_layer<double>> layers{icl::gd_layer<double>(2, 4, 0.5)};
+             (void)icl::compare_lsa<double>(layers, layers, std::span<const icl::regression_task<double>>{});
+         },
+         {"prefrl::icl::compare_lsa", "tasks"}},
         {"policy_value: q of another shape", [=] { (void)prefrl::ope::policy_value(dist, row_matrix<double>(row_matrix<double>::Ones(2, 3))); },
          {"prefrl::ope::policy_value", "q is 2 x 3"}},
     };

@@ -437,6 +437,7 @@ private:
 template <RandomGenerator G>
 recovering_means random_recovering_instance(index_t arms, index_t d_max, G& rng) {
     require(arms >= 1 && d_max >= 1, "prefrl::bandit::random_recovering_instance", "arms and d_max must be >= 1, got ", arms, ", ", d_max);
+    (void)checked_size_product("prefrl::bandit::random_recovering_instance", "arms * d_max", arms, d_max);
     recovering_means r(static_cast<std::size_t>(arms), std::vector<double>(static_cast<std::size_t>(d_max)));
     for (auto& arm : r) {
         const double scale = 0.3 + 0.7 * uniform01<double>(rng), theta = 0.2 + 0.7 * uniform01<double>(rng);
