@@ -11,7 +11,6 @@
 #include <cmath>
 #include <concepts>
 #include <cstddef>
-#include <iterator>
 #include <span>
 
 #include "prefrl/core/error.hpp"
@@ -43,17 +42,18 @@ struct length_controlled_result {
 
 namespace prefrl::detail {
 
-/// The fit itself on double spans; `difficulty` may be empty.
+/// The fit itself on double spans; without `has_difficulty` the psi term is dropped.
 template <class = void>
 preference::length_controlled_result length_controlled_fit(std::span<const double> preferences, std::span<const double> model_lengths,
-                                                           std::span<const double> baseline_lengths, std::span<const double> difficulty,
+                                                           std::span<const double> baseline_lengths, bool has_difficulty,
+                                                           std::span<const double> difficulty,
                                                            const preference::length_controlled_options& options) {
     constexpr auto fn = "prefrl::preference::length_controlled_win_rate";
     const std::size_t n = preferences.size();
     require(n >= 2, fn, "preferences needs at least 2 instructions, got ", n);
     require_same_size(fn, "model_lengths", model_lengths.size(), "preferences", n);
     require_same_size(fn, "baseline_lengths", baseline_lengths.size(), "preferences", n);
-    if (!difficulty.empty()) require_same_size(fn, "instruction_difficulty", difficulty.size(), "preferences", n);
+    if (has_difficulty) require_same_size(fn, "instruction_difficulty", difficulty.size(), "preferences", n);
     require_non_negative(fn, "l2", options.l2);
     require_positive(fn, "max_iterations", options.max_iterations);
     require_positive(fn, "tolerance", options.tolerance);
@@ -64,7 +64,7 @@ preference::length_controlled_result length_controlled_fit(std::span<const doubl
                 "] must be finite and >= 0, got ", model_lengths[x]);
         require(std::isfinite(baseline_lengths[x]) && baseline_lengths[x] >= 0.0, fn, "baseline_lengths[", x,
                 "] must be finite and >= 0, got ", baseline_lengths[x]);
-        if (!difficulty.empty())
+        if (has_difficulty)
             require(std::isfinite(difficulty[x]), fn, "instruction_difficulty[", x, "] must be finite, got ", difficulty[x]);
     }
     // the length difference, standardized by its sample standard deviation (pandas' std)
@@ -76,7 +76,7 @@ preference::length_controlled_result length_controlled_fit(std::span<const doubl
             "term cannot be told apart from the model's own");
 
     // features per instruction: [1, tanh(delta / scale), gamma]
-    const Eigen::Index k = difficulty.empty() ? 2 : 3;
+    const Eigen::Index k = has_difficulty ? 3 : 2;
     Eigen::MatrixXd f(static_cast<Eigen::Index>(n), k);
     Eigen::VectorXd p(static_cast<Eigen::Index>(n));
     for (std::size_t x = 0; x < n; ++x) {
@@ -166,7 +166,7 @@ template <ScalarRange P, ScalarRange M, ScalarRange B>
              std::same_as<range_scalar_t<B>, double>
 length_controlled_result length_controlled_win_rate(const P& preferences, const M& model_lengths, const B& baseline_lengths,
                                                     const length_controlled_options& options = {}) {
-    return detail::length_controlled_fit(as_span(preferences), as_span(model_lengths), as_span(baseline_lengths), {}, options);
+    return detail::length_controlled_fit(as_span(preferences), as_span(model_lengths), as_span(baseline_lengths), false, {}, options);
 }
 
 /// As above with the instruction-difficulty term psi gamma_x.
@@ -175,9 +175,7 @@ template <ScalarRange P, ScalarRange M, ScalarRange B, ScalarRange D>
              std::same_as<range_scalar_t<B>, double> && std::same_as<range_scalar_t<D>, double>
 length_controlled_result length_controlled_win_rate(const P& preferences, const M& model_lengths, const B& baseline_lengths,
                                                     const D& instruction_difficulty, const length_controlled_options& options = {}) {
-    require_same_size("prefrl::preference::length_controlled_win_rate", "instruction_difficulty", std::size(instruction_difficulty),
-                      "preferences", std::size(preferences));
-    return detail::length_controlled_fit(as_span(preferences), as_span(model_lengths), as_span(baseline_lengths),
+    return detail::length_controlled_fit(as_span(preferences), as_span(model_lengths), as_span(baseline_lengths), true,
                                          as_span(instruction_difficulty), options);
 }
 
